@@ -1,0 +1,97 @@
+"""Every failure as one clear line naming what failed and why.
+
+Commands wrap their work in :func:`reported`; the OpenStackClient shell then
+prints the one line and exits 1, and ``--debug`` still shows the traceback of
+the original exception, which is chained.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from keystoneauth1 import exceptions as ks_exceptions
+from openstack import exceptions as sdk_exceptions
+from osc_lib import exceptions as osc_exceptions
+
+from keypairs_osc import keys
+from keypairs_osc import microversion
+from keypairs_osc import names
+from keypairs_osc import securefile
+
+#: Errors whose message is already one line for the user.
+LOCAL_ERRORS = (keys.InvalidKey, names.InvalidName,
+                microversion.MicroversionError, securefile.FileProblem)
+
+
+def _one_line(text: object) -> str:
+    return ' '.join(str(text).split())
+
+
+def _http_reason(exc: sdk_exceptions.HttpException) -> str:
+    status = exc.status_code
+    details = _one_line(exc.details or '') or None
+    if status == 401:
+        return 'authentication failed (HTTP 401); check your credentials'
+    if status == 403:
+        if details and 'quota' in details.lower():
+            return f'{details} (HTTP 403, quota)'
+        return f'{details or "not allowed"} (HTTP 403: forbidden)'
+    if status == 404:
+        return f'{details or "not found"} (HTTP 404)'
+    if status == 409:
+        return f'{details or "conflict"} (HTTP 409)'
+    if status is not None and status >= 500:
+        return (f'the compute service failed: {details or "no details"} '
+                f'(HTTP {status}); try again later')
+    return f'{details or _one_line(exc.message)} (HTTP {status})'
+
+
+def explain(exc: BaseException) -> str:
+    """The cause of ``exc`` in one line, without any secret."""
+    if isinstance(exc, LOCAL_ERRORS):
+        return _one_line(exc)
+    if isinstance(exc, sdk_exceptions.HttpException):
+        return _http_reason(exc)
+    if isinstance(exc, ks_exceptions.ConnectTimeout):
+        return 'the cloud did not answer in time (timeout)'
+    if isinstance(exc, ks_exceptions.ConnectFailure):
+        return 'cannot connect to the cloud (connection refused or reset)'
+    if isinstance(exc, ks_exceptions.ConnectionError):
+        return f'connection to the cloud failed: {_one_line(exc)}'
+    if isinstance(exc, ks_exceptions.Unauthorized):
+        return 'authentication failed (HTTP 401); check your credentials'
+    if isinstance(exc, ks_exceptions.HttpError):
+        return f'{_one_line(exc.message)} (HTTP {exc.http_status})'
+    if isinstance(exc, (ks_exceptions.EndpointNotFound,
+                        sdk_exceptions.EndpointNotFound)):
+        return 'the cloud has no compute endpoint in its catalog'
+    if isinstance(exc, ks_exceptions.ClientException):
+        return _one_line(exc) or type(exc).__name__
+    if isinstance(exc, sdk_exceptions.SDKException):
+        return _one_line(exc) or type(exc).__name__
+    if isinstance(exc, OSError):
+        return _one_line(exc.strerror or exc)
+    return _one_line(exc) or type(exc).__name__
+
+
+#: What :func:`reported` turns into a one-line CommandError.
+REPORTED = LOCAL_ERRORS + (sdk_exceptions.SDKException,
+                           ks_exceptions.ClientException, OSError)
+
+
+def is_not_found(exc: BaseException) -> bool:
+    return isinstance(exc, sdk_exceptions.NotFoundException)
+
+
+@contextlib.contextmanager
+def reported(subject: str | None = None) -> Iterator[None]:
+    """Turn known failures into ``CommandError('<subject>: <cause>')``."""
+    try:
+        yield
+    except osc_exceptions.CommandError:
+        raise
+    except REPORTED as exc:
+        reason = explain(exc)
+        message = f'{subject}: {reason}' if subject else reason
+        raise osc_exceptions.CommandError(message) from exc

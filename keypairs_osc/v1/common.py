@@ -1,0 +1,73 @@
+"""What the keypair commands share: options, user lookup, output columns."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from openstack import utils as sdk_utils
+from openstackclient.identity import common as identity_common
+from osc_lib import utils
+
+from keypairs_osc import errors
+from keypairs_osc import keys
+from keypairs_osc import microversion
+from keypairs_osc import names
+
+#: Fields of a key pair that are never displayed as columns.
+HIDDEN = ('links', 'location')
+
+
+def add_user_options(parser: argparse.ArgumentParser, action: str) -> None:
+    parser.add_argument(
+        '--user', metavar='<user>',
+        help=f'{action} (admin only) (name or ID); asks for compute API '
+             f'microversion {microversion.OTHER_USER} when the cloud '
+             'offers it')
+    identity_common.add_user_domain_option_to_parser(parser)
+
+
+def add_type_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        '--type', metavar='<type>', choices=['ssh', 'x509'],
+        help='Key pair type, ssh or x509; sent to Nova (microversion '
+             f'{microversion.KEY_TYPE} or later)')
+
+
+def resolve_user_id(app: Any, parsed_args: argparse.Namespace) -> str | None:
+    """The ID of ``--user``, resolved through the identity API as core."""
+    if not getattr(parsed_args, 'user', None):
+        return None
+    with errors.reported(f'user {parsed_args.user!r}'):
+        identity = sdk_utils.ensure_service_version(
+            app.client_manager.sdk_connection.identity, '3')
+        return identity_common.find_user_id_sdk(
+            identity, parsed_args.user, parsed_args.user_domain)
+
+
+def precheck_name(name: str) -> None:
+    """Refuse a name no microversion allows, before anything else runs.
+
+    The exact check for the microversion in use runs again before the
+    request (see :mod:`keypairs_osc.api`).
+    """
+    with errors.reported():
+        names.check(name, microversion.WIDE_NAMES)
+
+
+def show_columns(keypair: Any, *hidden: str) -> tuple[tuple, tuple]:
+    """(display columns, values) as core shows a key pair."""
+    display, columns = utils.get_osc_show_columns_for_sdk_resource(
+        keypair, {}, list(HIDDEN) + list(hidden))
+    return display, utils.get_item_properties(keypair, columns)
+
+
+def key_details(keypair: Any) -> dict[str, Any]:
+    """The SHA256 fingerprint, algorithm, bits and comment of a key pair."""
+    info = keys.describe_stored(keypair.public_key, keypair.type)
+    if info is None:
+        return {'fingerprint_sha256': None, 'algorithm': None, 'bits': None,
+                'comment': None}
+    return {'fingerprint_sha256': info.fingerprint_sha256,
+            'algorithm': info.algorithm, 'bits': info.bits,
+            'comment': info.comment}

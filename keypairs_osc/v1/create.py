@@ -1,0 +1,273 @@
+"""keypair create and keypair import."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from typing import Any
+
+from osc_lib.command import command
+from osc_lib import exceptions
+
+from keypairs_osc import api
+from keypairs_osc import errors
+from keypairs_osc import keys
+from keypairs_osc import passphrase
+from keypairs_osc import securefile
+from keypairs_osc.v1 import common
+
+LOG = logging.getLogger(__name__)
+
+#: Public keys ``keypair import`` tries when none is given, in order.
+DEFAULT_PUBLIC_KEYS = ('~/.ssh/id_ed25519.pub', '~/.ssh/id_ecdsa.pub',
+                       '~/.ssh/id_rsa.pub')
+
+
+def _subject(name: str) -> str:
+    return f'key pair {name!r}'
+
+
+def _read_public_key(path: str, key_type: str | None,
+                     stdin: Any = None) -> keys.ParsedPublicKey:
+    with errors.reported(f'public key {path}'):
+        data = securefile.read_input(path, 'public key', stdin=stdin)
+        return keys.parse_public_key(data, key_type or 'ssh')
+
+
+def _register(app: Any, parsed_args: argparse.Namespace,
+              public_key: str, user_id: str | None) -> Any:
+    with errors.reported(_subject(parsed_args.name)):
+        return api.create(app.client_manager.compute, parsed_args.name,
+                          public_key, key_type=parsed_args.type,
+                          user_id=user_id)
+
+
+def _rollback(app: Any, name: str, user_id: str | None,
+              cause: str) -> exceptions.CommandError:
+    """Delete the key pair whose private half could not be saved."""
+    try:
+        api.delete(app.client_manager.compute, name, user_id=user_id)
+    except errors.REPORTED as exc:
+        return exceptions.CommandError(
+            f'{_subject(name)}: {cause}; deleting the key pair from the '
+            f'cloud failed too ({errors.explain(exc)}): delete it with '
+            f'"openstack keypair delete {name}"')
+    return exceptions.CommandError(
+        f'{_subject(name)}: {cause}; the key pair was deleted from the cloud '
+        'again, nothing was kept')
+
+
+class CreateKeypair(command.ShowOne):
+    """Create a key pair: generate it locally, or register a public key.
+
+    The private key never leaves this machine: it is generated here, only
+    its public half is sent to Nova, and it is written (mode 0600) only once
+    Nova has accepted the key pair.
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='New key pair name')
+        key_group = parser.add_mutually_exclusive_group()
+        key_group.add_argument(
+            '--public-key', metavar='<file>',
+            help='Register the public key in <file> ("-" for stdin) instead '
+                 'of generating a key pair (as "keypair import")')
+        key_group.add_argument(
+            '--private-key', metavar='<file>',
+            help='Save the generated private key to <file> (mode 0600, '
+                 'public key in <file>.pub). Without it, or with "-", the '
+                 'private key is printed on stdout')
+        parser.add_argument(
+            '--key-type', metavar='<key-type>', default='ed25519',
+            choices=keys.KEY_TYPES,
+            help='Type of key to generate: ed25519 (default), ecdsa or rsa')
+        parser.add_argument(
+            '--key-size', metavar='<bits>', type=int,
+            help=f'Key size: rsa {keys.RSA_MIN_BITS} to {keys.RSA_MAX_BITS} '
+                 f'(default {keys.RSA_DEFAULT_BITS}); ecdsa 256 (default), '
+                 '384 or 521; not for ed25519')
+        parser.add_argument(
+            '--comment', metavar='<text>',
+            help='Comment of the generated public key')
+        parser.add_argument(
+            '--private-key-format', metavar='<format>', default='openssh',
+            choices=keys.PRIVATE_KEY_FORMATS,
+            help='Format of the private key: openssh (default), pem '
+                 '(traditional PKCS#1/SEC1, not for ed25519) or pkcs8')
+        passphrase.add_options(parser, 'encrypts the private key')
+        parser.add_argument(
+            '--force', action='store_true',
+            help='Replace an existing non-empty private key file; the old '
+                 'one is kept as <file>.bak')
+        common.add_type_option(parser)
+        common.add_user_options(parser, 'The owner of the key pair')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        common.precheck_name(parsed_args.name)
+        self._printed_private_key = False
+        if parsed_args.public_key:
+            parsed = _read_public_key(parsed_args.public_key,
+                                      parsed_args.type,
+                                      stdin=getattr(self.app.stdin,
+                                                    'buffer', None))
+            user_id = common.resolve_user_id(self.app, parsed_args)
+            keypair = _register(self.app, parsed_args, parsed.upload, user_id)
+            return common.show_columns(keypair, 'public_key', 'private_key')
+        return self._generate(parsed_args)
+
+    def _generate(self, parsed_args: argparse.Namespace) -> Any:
+        with errors.reported():
+            keys.resolve_key_size(parsed_args.key_type, parsed_args.key_size)
+            if (parsed_args.private_key_format == 'pem'
+                    and parsed_args.key_type == 'ed25519'):
+                raise keys.InvalidKey(
+                    'ed25519 keys have no traditional PEM form; use '
+                    '--private-key-format openssh or pkcs8')
+            secret = passphrase.for_new_key(parsed_args)
+        to_stdout = parsed_args.private_key in (None, '-')
+        target = None
+        if not to_stdout:
+            target = securefile.PrivateKeyFile(parsed_args.private_key,
+                                               force=parsed_args.force)
+            with errors.reported(f'private key {parsed_args.private_key}'):
+                target.prepare()
+        try:
+            key = keys.generate(parsed_args.key_type, parsed_args.key_size)
+            private_bytes = keys.serialize_private_key(
+                key, parsed_args.private_key_format, secret)
+            public = keys.public_key_of(key, parsed_args.comment or '')
+            user_id = common.resolve_user_id(self.app, parsed_args)
+            keypair = _register(self.app, parsed_args, public.openssh,
+                                user_id)
+        except BaseException:
+            if target is not None:
+                target.abandon()  # Nova refused: leave no file behind
+            raise
+        if to_stdout:
+            self._print_private_key(parsed_args, private_bytes, user_id)
+            return (), ()
+        assert target is not None
+        try:
+            target.commit(private_bytes)
+        except securefile.FileProblem as exc:
+            raise _rollback(self.app, parsed_args.name, user_id,
+                            f'could not save the private key: {exc}')
+        finally:
+            target.abandon()
+        if target.backup_path:
+            LOG.warning('The previous %s was kept as %s',
+                        parsed_args.private_key, target.backup_path)
+        warning = securefile.write_public_key(
+            parsed_args.private_key + '.pub', public.openssh)
+        if warning:
+            LOG.warning('%s', warning)
+        return common.show_columns(keypair, 'public_key', 'private_key')
+
+    def _print_private_key(self, parsed_args: argparse.Namespace,
+                           private_bytes: bytes,
+                           user_id: str | None) -> None:
+        try:
+            self.app.stdout.write(private_bytes.decode())
+            self.app.stdout.flush()
+        except OSError as exc:
+            raise _rollback(self.app, parsed_args.name, user_id,
+                            'could not print the private key '
+                            f'({errors.explain(exc)})')
+        self._printed_private_key = True
+
+    def produce_output(self, parsed_args: argparse.Namespace,
+                       column_names: Any, data: Any) -> int:
+        # The private key went to stdout: no "{}" (core's -f json) after it.
+        if getattr(self, '_printed_private_key', False):
+            return 0
+        return super().produce_output(parsed_args, column_names, data)
+
+
+class ImportKeypair(command.ShowOne):
+    """Import an existing public key (any common format) as a key pair.
+
+    The key is checked and converted to the one-line OpenSSH form locally;
+    a private key is never sent.
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='New key pair name')
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument(
+            '--public-key', metavar='<file>',
+            help='Public key file ("-" for stdin): OpenSSH, authorized_keys '
+                 'line, RFC 4716, PEM PUBLIC KEY or RSA PUBLIC KEY, or with '
+                 '--type x509 a PEM certificate. Default: the first of '
+                 f'{", ".join(DEFAULT_PUBLIC_KEYS)} that exists')
+        source.add_argument(
+            '--private-key', metavar='<file>',
+            help='Derive the public key locally from this private key '
+                 '(OpenSSH, PEM or PKCS#8); the private key is never sent')
+        passphrase.add_options(parser, 'decrypts --private-key')
+        parser.add_argument(
+            '--exist-ok', action='store_true',
+            help='Succeed when a key pair of this name already holds the '
+                 'same public key (fail if it holds another)')
+        common.add_type_option(parser)
+        common.add_user_options(parser, 'The owner of the key pair')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        common.precheck_name(parsed_args.name)
+        if parsed_args.private_key:
+            info = self._from_private_key(parsed_args)
+            upload = info.openssh
+        else:
+            path = parsed_args.public_key or self._default_public_key()
+            parsed = _read_public_key(path, parsed_args.type,
+                                      stdin=getattr(self.app.stdin,
+                                                    'buffer', None))
+            info, upload = parsed.info, parsed.upload
+        user_id = common.resolve_user_id(self.app, parsed_args)
+        try:
+            keypair = _register(self.app, parsed_args, upload, user_id)
+        except exceptions.CommandError as exc:
+            if not (parsed_args.exist_ok and
+                    '(HTTP 409)' in str(exc)):
+                raise
+            keypair = self._existing_same_key(parsed_args, info, user_id)
+        return common.show_columns(keypair, 'public_key', 'private_key')
+
+    def _default_public_key(self) -> str:
+        for candidate in DEFAULT_PUBLIC_KEYS:
+            if os.path.exists(os.path.expanduser(candidate)):
+                self.app.stderr.write(f'Using public key {candidate}\n')
+                return candidate
+        raise exceptions.CommandError(
+            'no public key given and none of '
+            f'{", ".join(DEFAULT_PUBLIC_KEYS)} exists; use --public-key')
+
+    def _from_private_key(self,
+                          parsed_args: argparse.Namespace
+                          ) -> keys.PublicKeyInfo:
+        path = parsed_args.private_key
+        with errors.reported(f'private key {path}'):
+            data = securefile.read_input(path, 'private key')
+            secret = passphrase.for_existing_key(
+                parsed_args, keys.private_key_is_encrypted(data), path)
+            return keys.public_key_of(keys.load_private_key(data, secret))
+
+    def _existing_same_key(self, parsed_args: argparse.Namespace,
+                           info: keys.PublicKeyInfo,
+                           user_id: str | None) -> Any:
+        with errors.reported(_subject(parsed_args.name)):
+            existing = api.get(self.app.client_manager.compute,
+                               parsed_args.name, user_id=user_id)
+        stored = keys.describe_stored(existing.public_key, existing.type)
+        if stored is not None and stored.blob == info.blob:
+            return existing
+        theirs = stored.fingerprint_sha256 if stored else 'unreadable'
+        raise exceptions.CommandError(
+            f'{_subject(parsed_args.name)}: already exists with a different '
+            f'public key ({theirs}, not {info.fingerprint_sha256})')

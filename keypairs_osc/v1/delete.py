@@ -1,0 +1,67 @@
+"""keypair delete."""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import logging
+from typing import Any
+
+from osc_lib.command import command
+from osc_lib import exceptions
+
+from keypairs_osc import api
+from keypairs_osc import errors
+from keypairs_osc.v1 import common
+
+LOG = logging.getLogger(__name__)
+#: Deletes in flight at once: fast over a WAN, gentle on the API.
+MAX_WORKERS = 8
+
+
+class DeleteKeypair(command.Command):
+    """Delete key pairs, several at a time; go on past failures."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<key>', nargs='+',
+                            help='Name of key pair(s) to delete (name only)')
+        parser.add_argument(
+            '--ignore-missing', action='store_true',
+            help='Count a key pair that does not exist as deleted')
+        common.add_user_options(parser, 'The owner of the key pairs')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
+        for name in parsed_args.name:
+            common.precheck_name(name)
+        compute = self.app.client_manager.compute
+        user_id = common.resolve_user_id(self.app, parsed_args)
+        # One version negotiation (and one token) for all the deletes.
+        with errors.reported('key pairs'):
+            version = api.lookup_version(compute, user_id)
+
+        def delete(name: str) -> str | None:
+            try:
+                with errors.reported():
+                    api.delete(compute, name, user_id=user_id,
+                               version=version)
+            except exceptions.CommandError as exc:
+                if (parsed_args.ignore_missing
+                        and errors.is_not_found(exc.__cause__)):
+                    return None
+                return str(exc)
+            return None
+
+        names = parsed_args.name
+        workers = min(MAX_WORKERS, len(names))
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            failures = list(pool.map(delete, names))
+        for name, failure in zip(names, failures):
+            if failure:
+                LOG.error("Failed to delete key with name '%s': %s",
+                          name, failure)
+        failed = sum(1 for f in failures if f)
+        if failed:
+            raise exceptions.CommandError(
+                f'{failed} of {len(names)} keys failed to delete.')

@@ -1,0 +1,147 @@
+"""keypair list and keypair show."""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+from typing import Any
+
+from openstack import utils as sdk_utils
+from openstackclient.common import pagination
+from openstackclient.identity import common as identity_common
+from osc_lib.command import command
+from osc_lib import exceptions
+
+from keypairs_osc import api
+from keypairs_osc import errors
+from keypairs_osc import microversion
+from keypairs_osc.v1 import common
+
+LONG_COLUMNS = ('Fingerprint (SHA256)', 'Algorithm', 'Bits', 'User ID')
+#: Parallel requests when listing for every user of a project.
+MAX_WORKERS = 8
+
+
+class ListKeypair(command.Lister):
+    """List key pairs: yours, another user's, or a project's (admin)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        user_group = parser.add_mutually_exclusive_group()
+        user_group.add_argument(
+            '--user', metavar='<user>',
+            help='Show key pairs of another user (admin only) (name or ID)')
+        identity_common.add_user_domain_option_to_parser(parser)
+        user_group.add_argument(
+            '--project', metavar='<project>',
+            help='Show key pairs of every user with a role in the project '
+                 '(admin only) (name or ID)')
+        identity_common.add_project_domain_option_to_parser(parser)
+        pagination.add_marker_pagination_option_to_parser(parser)
+        parser.add_argument(
+            '--long', action='store_true',
+            help='Also show the SHA256 fingerprint (as ssh-keygen -l), the '
+                 'algorithm, the size in bits and the user ID')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        if parsed_args.project and parsed_args.marker:
+            raise exceptions.CommandError(
+                '--project is not compatible with --marker')
+        compute = self.app.client_manager.compute
+        paging = parsed_args.limit is not None or bool(parsed_args.marker)
+        user_ids: list[str | None]
+        if parsed_args.project:
+            user_ids = sorted(self._project_user_ids(parsed_args))
+            needs_user = True
+        elif parsed_args.user:
+            user_ids = [common.resolve_user_id(self.app, parsed_args)]
+            needs_user = True
+        else:
+            user_ids = [None]
+            needs_user = False
+        with errors.reported('key pairs'):
+            version = api.list_version(compute, other_user=needs_user,
+                                       paging=paging)
+
+        def fetch(user_id: str | None) -> list[tuple[str | None, Any]]:
+            with errors.reported(f'key pairs of user {user_id}'
+                                 if user_id else 'key pairs'):
+                found = api.list_(compute, version, user_id=user_id,
+                                  limit=parsed_args.limit,
+                                  marker=parsed_args.marker,
+                                  max_items=parsed_args.max_items)
+            return [(user_id, kp) for kp in found]
+
+        if len(user_ids) > 1:
+            workers = min(MAX_WORKERS, len(user_ids))
+            with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+                pages = list(pool.map(fetch, user_ids))
+        else:
+            pages = [fetch(u) for u in user_ids]
+        rows = [row for page in pages for row in page]
+
+        columns: tuple[str, ...] = ('Name', 'Fingerprint')
+        if microversion.supports(version, microversion.KEY_TYPE):
+            columns += ('Type',)
+        if parsed_args.long:
+            columns += LONG_COLUMNS
+            own_id = self._own_user_id()
+        data = []
+        for user_id, keypair in rows:
+            row = [keypair.name, keypair.fingerprint]
+            if 'Type' in columns:
+                row.append(keypair.type)
+            if parsed_args.long:
+                details = common.key_details(keypair)
+                row += [details['fingerprint_sha256'], details['algorithm'],
+                        details['bits'],
+                        keypair.user_id or user_id or own_id]
+            data.append(tuple(row))
+        return columns, data
+
+    def _project_user_ids(self, parsed_args: argparse.Namespace) -> set[str]:
+        with errors.reported(f'project {parsed_args.project!r}'):
+            identity = sdk_utils.ensure_service_version(
+                self.app.client_manager.sdk_connection.identity, '3')
+            project = identity_common.find_project_id_sdk(
+                identity, parsed_args.project, parsed_args.project_domain)
+            return {a.user['id'] for a in
+                    identity.role_assignments(scope_project_id=project)
+                    if a.user}
+
+    def _own_user_id(self) -> str | None:
+        """Our own user ID, from the token we already hold."""
+        try:
+            return self.app.client_manager.auth_ref.user_id
+        except Exception:  # an auth plugin without a user
+            return None
+
+
+class ShowKeypair(command.ShowOne):
+    """Show a key pair, with the fingerprint ssh-keygen prints."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<key>',
+                            help='Key pair to display (name only)')
+        parser.add_argument(
+            '--public-key', action='store_true', default=False,
+            help='Show only the bare public key')
+        common.add_user_options(parser, 'The owner of the key pair')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        common.precheck_name(parsed_args.name)
+        user_id = common.resolve_user_id(self.app, parsed_args)
+        with errors.reported(f'key pair {parsed_args.name!r}'):
+            keypair = api.get(self.app.client_manager.compute,
+                              parsed_args.name, user_id=user_id)
+        if parsed_args.public_key:
+            self.app.stdout.write(keypair.public_key)
+            return (), ()
+        display, values = common.show_columns(keypair, 'public_key')
+        fields = dict(zip(display, values))
+        fields.update(common.key_details(keypair))
+        ordered = sorted(fields)
+        return tuple(ordered), tuple(fields[f] for f in ordered)

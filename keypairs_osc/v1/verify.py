@@ -1,0 +1,58 @@
+"""keypair verify: does this private key belong to that key pair?"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from osc_lib.command import command
+from osc_lib import exceptions
+
+from keypairs_osc import api
+from keypairs_osc import errors
+from keypairs_osc import keys
+from keypairs_osc import passphrase
+from keypairs_osc import securefile
+from keypairs_osc.v1 import common
+
+
+class VerifyKeypair(command.Command):
+    """Check locally that a private key belongs to a key pair in the cloud.
+
+    Compares the public half of the private key with the key pair's public
+    key; the private key is never sent. Exits 1 when they differ.
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='Key pair to check against')
+        parser.add_argument(
+            '--private-key', metavar='<file>', required=True,
+            help='Private key file (OpenSSH, PEM or PKCS#8)')
+        passphrase.add_options(parser, 'decrypts --private-key')
+        common.add_user_options(parser, 'The owner of the key pair')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        common.precheck_name(parsed_args.name)
+        path = parsed_args.private_key
+        with errors.reported(f'private key {path}'):
+            data = securefile.read_input(path, 'private key')
+            secret = passphrase.for_existing_key(
+                parsed_args, keys.private_key_is_encrypted(data), path)
+            local = keys.public_key_of(keys.load_private_key(data, secret))
+        user_id = common.resolve_user_id(self.app, parsed_args)
+        with errors.reported(f'key pair {parsed_args.name!r}'):
+            keypair = api.get(self.app.client_manager.compute,
+                              parsed_args.name, user_id=user_id)
+        stored = keys.describe_stored(keypair.public_key, keypair.type)
+        if stored is None or stored.blob != local.blob:
+            theirs = stored.fingerprint_sha256 if stored else 'unreadable'
+            raise exceptions.CommandError(
+                f'private key {path} ({local.fingerprint_sha256}) does not '
+                f'match key pair {parsed_args.name!r} ({theirs})')
+        self.app.stdout.write(
+            f'private key {path} matches key pair {parsed_args.name!r} '
+            f'({local.fingerprint_sha256})\n')
+        return 0
