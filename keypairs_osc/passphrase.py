@@ -6,7 +6,7 @@ import argparse
 import getpass
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from keypairs_osc import securefile
 

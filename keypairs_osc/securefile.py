@@ -257,8 +257,8 @@ def write_public_key(path: str, line: str) -> str | None:
     full = expand(path)
     content = (line.rstrip('\n') + '\n').encode()
     try:
-        fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
-                     PUBLIC_MODE)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        fd = os.open(full, flags, PUBLIC_MODE)
     except FileExistsError:
         if os.path.islink(full) or not os.path.isfile(full):
             return f'{path} exists and is not a regular file; not written'

@@ -10,7 +10,7 @@ Usage::
 
     python3 tools/devcloud.py up       # idempotent: reuses what exists
     python3 tools/devcloud.py status
-    python3 tools/devcloud.py env      # prints export OS_CLIENT_CONFIG_FILE=...
+    python3 tools/devcloud.py env      # export OS_CLIENT_CONFIG_FILE=...
     python3 tools/devcloud.py down     # stops exactly what ``up`` started
 
 Only the standard library is used here, so any Python 3 can run it.
@@ -215,7 +215,7 @@ def configure(state: dict) -> None:
     data = STATE_DIR / 'data'
     for d in (etc / 'keystone', etc / 'nova', data, LOG_DIR):
         d.mkdir(parents=True, exist_ok=True)
-    kport, nport = state['ports']['keystone'], state['ports']['nova']
+    kport = state['ports']['keystone']
     pw = state['passwords']
     write_private(etc / 'keystone' / 'keystone.conf', f"""\
 [DEFAULT]
@@ -275,7 +275,8 @@ def bootstrap_keystone(state: dict) -> None:
     log = LOG_DIR / 'keystone-setup.log'
     conf = str(STATE_DIR / 'etc' / 'keystone' / 'keystone.conf')
     manage = [str(VENV / 'bin' / 'keystone-manage'), '--config-file', conf]
-    user = [f'--keystone-user={os.getuid()}', f'--keystone-group={os.getgid()}']
+    user = [f'--keystone-user={os.getuid()}',
+            f'--keystone-group={os.getgid()}']
     env = env_for('keystone')
     run(manage + ['db_sync'], log, env)
     run(manage + ['fernet_setup', *user], log, env)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import logging
-from typing import Any
 
 from osc_lib.command import command
 from osc_lib import exceptions
@@ -57,7 +56,7 @@ class DeleteKeypair(command.Command):
         workers = min(MAX_WORKERS, len(names))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             failures = list(pool.map(delete, names))
-        for name, failure in zip(names, failures):
+        for name, failure in zip(names, failures, strict=True):
             if failure:
                 LOG.error("Failed to delete key with name '%s': %s",
                           name, failure)

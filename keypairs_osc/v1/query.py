@@ -141,7 +141,7 @@ class ShowKeypair(command.ShowOne):
             self.app.stdout.write(keypair.public_key)
             return (), ()
         display, values = common.show_columns(keypair, 'public_key')
-        fields = dict(zip(display, values))
+        fields = dict(zip(display, values, strict=True))
         fields.update(common.key_details(keypair))
         ordered = sorted(fields)
         return tuple(ordered), tuple(fields[f] for f in ordered)

@@ -1,0 +1,198 @@
+"""keypair create through the real openstack binary."""
+
+from __future__ import annotations
+
+import os
+
+from tests.functional import base
+
+
+def _blob(openssh_line: str) -> str:
+    return openssh_line.split()[1]
+
+
+class CreateToFileTest(base.FunctionalTestCase):
+
+    def test_saved_key_matches_nova_and_ssh_keygen(self):
+        name = self.unique_name()
+        key = self.path('id_test')
+        created = self.openstack('keypair', 'create', name,
+                                 '--private-key', key, '-f', 'json').json()
+        # The same fields as core prints.
+        self.assertEqual({'created_at', 'fingerprint', 'id', 'is_deleted',
+                          'name', 'type', 'user_id'}, set(created))
+        self.assertPrivateFile(key)
+        stored = self.nova_keypair(name)
+        self.assertEqual(created['fingerprint'], stored.fingerprint)
+        derived = self.ssh_keygen('-y', '-f', key)
+        self.assertEqual(_blob(stored.public_key), _blob(derived))
+        with open(key + '.pub') as f:
+            self.assertEqual(_blob(stored.public_key), _blob(f.read()))
+        shown = self.openstack('keypair', 'show', name, '-f', 'json').json()
+        keygen_line = self.ssh_keygen('-l', '-E', 'sha256', '-f', key)
+        self.assertEqual(keygen_line.split()[1], shown['fingerprint_sha256'])
+        self.assertEqual('ssh-ed25519', shown['algorithm'])
+
+    def test_rsa_pem_with_passphrase_opens_with_ssh_keygen(self):
+        name = self.unique_name()
+        key = self.path('id_rsa')
+        secret = self.write('pass', 'correct horse battery\n')
+        self.openstack('keypair', 'create', name, '--private-key', key,
+                       '--key-type', 'rsa', '--key-size', '2048',
+                       '--private-key-format', 'pem',
+                       '--passphrase-file', secret,
+                       '--comment', 'me@laptop')
+        self.assertPrivateFile(key)
+        with open(key) as f:
+            text = f.read()
+        self.assertIn('BEGIN RSA PRIVATE KEY', text)
+        self.assertIn('ENCRYPTED', text)
+        derived = self.ssh_keygen('-y', '-f', key,
+                                  passphrase='correct horse battery')
+        stored = self.nova_keypair(name)
+        self.assertEqual(_blob(stored.public_key), _blob(derived))
+        self.assertTrue(stored.public_key.strip().endswith('me@laptop'))
+
+    def test_ecdsa_openssh_with_passphrase_opens_with_ssh_keygen(self):
+        name = self.unique_name()
+        key = self.path('id_ecdsa')
+        secret = self.write('pass', 'sesame')
+        self.openstack('keypair', 'create', name, '--private-key', key,
+                       '--key-type', 'ecdsa', '--key-size', '384',
+                       '--passphrase-file', secret)
+        with open(key) as f:
+            self.assertIn('BEGIN OPENSSH PRIVATE KEY', f.read())
+        derived = self.ssh_keygen('-y', '-f', key, passphrase='sesame')
+        self.assertTrue(derived.startswith('ecdsa-sha2-nistp384 '))
+        self.assertEqual(_blob(self.nova_keypair(name).public_key),
+                         _blob(derived))
+        fingerprint = self.ssh_keygen('-l', '-f', key + '.pub').split()[1]
+        shown = self.openstack('keypair', 'show', name, '-f', 'value',
+                               '-c', 'fingerprint_sha256')
+        self.assertEqual(fingerprint, shown.stdout.strip())
+
+    def test_existing_key_file_is_never_overwritten(self):
+        name = self.unique_name()
+        key = self.write('id_old', 'OLD PRIVATE KEY\n', mode=0o600)
+        result = self.openstack('keypair', 'create', name,
+                                '--private-key', key, expect=1)
+        self.assertCleanFailure(result, 'already exists', '--force')
+        with open(key) as f:
+            self.assertEqual('OLD PRIVATE KEY\n', f.read())
+        self.assertIsNone(self.nova_keypair(name))
+
+    def test_force_keeps_the_old_key_as_bak(self):
+        name = self.unique_name()
+        key = self.write('id_old', 'OLD PRIVATE KEY\n', mode=0o600)
+        self.openstack('keypair', 'create', name, '--private-key', key,
+                       '--force')
+        self.assertPrivateFile(key)
+        self.assertPrivateFile(key + '.bak')
+        with open(key + '.bak') as f:
+            self.assertEqual('OLD PRIVATE KEY\n', f.read())
+        self.assertIsNotNone(self.nova_keypair(name))
+
+    def test_empty_file_is_written_in_place(self):
+        name = self.unique_name()
+        key = self.write('harness-tmp', b'', mode=0o644)
+        inode = os.stat(key).st_ino
+        self.openstack('keypair', 'create', name, '--private-key', key)
+        self.assertPrivateFile(key)
+        self.assertEqual(inode, os.stat(key).st_ino)
+        self.assertGreater(os.path.getsize(key), 100)
+
+    def test_symlink_target_is_refused_before_any_request(self):
+        name = self.unique_name()
+        victim = self.write('victim', 'precious\n')
+        link = self.path('link')
+        os.symlink(victim, link)
+        result = self.openstack('keypair', 'create', name,
+                                '--private-key', link, expect=1)
+        self.assertCleanFailure(result, 'symbolic link')
+        with open(victim) as f:
+            self.assertEqual('precious\n', f.read())
+        self.assertIsNone(self.nova_keypair(name))
+
+
+class CreateToStdoutTest(base.FunctionalTestCase):
+
+    def test_private_key_alone_on_stdout_even_with_json(self):
+        name = self.unique_name()
+        result = self.openstack('keypair', 'create', name, '-f', 'json')
+        self.assertTrue(result.stdout.startswith(
+            '-----BEGIN OPENSSH PRIVATE KEY-----'))
+        self.assertTrue(result.stdout.rstrip().endswith(
+            '-----END OPENSSH PRIVATE KEY-----'))
+        self.assertNotIn('{}', result.stdout)
+        key = self.write('from-stdout', result.stdout)
+        derived = self.ssh_keygen('-y', '-f', key)
+        self.assertEqual(_blob(self.nova_keypair(name).public_key),
+                         _blob(derived))
+
+
+class CreateRefusedTest(base.FunctionalTestCase):
+    """A refused create leaves no file behind, and says why in one line."""
+
+    def test_duplicate_name_leaves_no_orphan_file(self):
+        name = self.unique_name()
+        base.connection(self.cloud).compute.create_keypair(
+            name=name, public_key=self.ssh_keygen_public())
+        key = self.path('id_dup')
+        result = self.openstack('keypair', 'create', name,
+                                '--private-key', key, expect=1)
+        self.assertCleanFailure(result, f"key pair '{name}'",
+                                'already exists')
+        self.assertEqual(['pub-source', 'pub-source.pub'], self.listdir())
+
+    def test_invalid_name_is_refused_locally(self):
+        result = self.openstack('keypair', 'create', 'bad/name',
+                                '--private-key', self.path('k'), expect=1)
+        self.assertCleanFailure(result, 'bad/name', 'invalid')
+        self.assertEqual([], self.listdir())
+
+    def test_non_admin_user_option_is_forbidden(self):
+        name = self.unique_name()
+        result = self.openstack('keypair', 'create', name, '--user', 'demo2',
+                                '--private-key', self.path('k'), expect=1)
+        self.assertCleanFailure(result)
+        self.assertEqual([], self.listdir())
+        self.assertIsNone(self.nova_keypair(name, base.DEMO2))
+
+    def test_key_size_with_ed25519_is_an_error(self):
+        result = self.openstack('keypair', 'create', self.unique_name(),
+                                '--key-size', '2048', expect=1)
+        self.assertCleanFailure(result, 'ed25519')
+
+    def test_pem_with_ed25519_is_an_error(self):
+        result = self.openstack('keypair', 'create', self.unique_name(),
+                                '--private-key-format', 'pem', expect=1)
+        self.assertCleanFailure(result, 'PEM')
+
+    def ssh_keygen_public(self) -> str:
+        path = self.path('pub-source')
+        self.ssh_keygen('-q', '-t', 'ed25519', '-N', '', '-f', path)
+        with open(path + '.pub') as f:
+            return f.read()
+
+
+class CreateAsAdminTest(base.FunctionalTestCase):
+    cloud = base.ADMIN
+
+    def test_admin_creates_for_another_user(self):
+        name = self.unique_name()
+        key = self.path('for-demo2')
+        self.openstack('keypair', 'create', name, '--user', 'demo2',
+                       '--private-key', key)
+        self.assertIsNotNone(self.nova_keypair(name, base.DEMO2))
+        self.assertIsNone(self.nova_keypair(name, base.ADMIN))
+        self.assertPrivateFile(key)
+
+    def test_two_users_may_hold_the_same_name(self):
+        name = self.unique_name()
+        self.openstack('keypair', 'create', name, '--user', 'demo',
+                       '--private-key', self.path('a'))
+        self.openstack('keypair', 'create', name, '--user', 'demo2',
+                       '--private-key', self.path('b'))
+        first = self.nova_keypair(name, base.DEMO)
+        second = self.nova_keypair(name, base.DEMO2)
+        self.assertNotEqual(first.fingerprint, second.fingerprint)

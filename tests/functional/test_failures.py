@@ -1,0 +1,80 @@
+"""Failures of the cloud itself: one clear line, exit 1, no traceback."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+
+from tests.functional import base
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class CloudFailureTest(base.FunctionalTestCase):
+
+    def test_connection_refused_is_one_line_and_leaves_no_file(self):
+        env = {
+            'OS_AUTH_URL': f'http://127.0.0.1:{_closed_port()}/v3',
+            'OS_USERNAME': 'demo', 'OS_PASSWORD': 'not-used',
+            'OS_PROJECT_NAME': 'demo', 'OS_USER_DOMAIN_NAME': 'Default',
+            'OS_PROJECT_DOMAIN_NAME': 'Default',
+            'OS_CLIENT_CONFIG_FILE': self.path('none.yaml'),
+        }
+        key = self.path('k')
+        result = self.openstack('keypair', 'create', 'k', '--private-key',
+                                key, cloud='', env=env, expect=1)
+        self.assertCleanFailure(result)
+        self.assertEqual([], self.listdir())
+
+
+class QuotaTest(base.FunctionalTestCase):
+    """A user of a project whose key pair quota is 1."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        admin = base.connection(base.ADMIN)
+        suffix = uuid.uuid4().hex[:8]
+        cls.password = uuid.uuid4().hex
+        cls.project = admin.identity.create_project(
+            name=f'quota-{suffix}', domain_id='default')
+        cls.user = admin.identity.create_user(
+            name=f'quota-{suffix}', password=cls.password,
+            domain_id='default', default_project_id=cls.project.id)
+        member = admin.identity.find_role('member')
+        admin.identity.assign_project_role_to_user(cls.project, cls.user,
+                                                   member)
+        admin.set_compute_quotas(cls.project.id, key_pairs=1)
+
+    @classmethod
+    def tearDownClass(cls):
+        admin = base.connection(base.ADMIN)
+        admin.identity.delete_user(cls.user, ignore_missing=True)
+        admin.identity.delete_project(cls.project, ignore_missing=True)
+        super().tearDownClass()
+
+    def test_quota_exceeded_is_clear_and_leaves_no_file(self):
+        auth_url = base.connection(base.DEMO).config.get_auth_args()[
+            'auth_url']
+        env = {
+            'OS_AUTH_URL': auth_url, 'OS_USERNAME': self.user.name,
+            'OS_PASSWORD': self.password,
+            'OS_PROJECT_NAME': self.project.name,
+            'OS_USER_DOMAIN_NAME': 'Default',
+            'OS_PROJECT_DOMAIN_NAME': 'Default',
+            'OS_IDENTITY_API_VERSION': '3',
+            'OS_CLIENT_CONFIG_FILE': self.path('none.yaml'),
+        }
+        first = self.path('first')
+        self.openstack('keypair', 'create', 'first', '--private-key', first,
+                       cloud='', env=env)
+        second = self.path('second')
+        result = self.openstack('keypair', 'create', 'second',
+                                '--private-key', second, cloud='', env=env,
+                                expect=1)
+        self.assertCleanFailure(result, 'Quota exceeded', "'second'")
+        self.assertEqual(['first', 'first.pub'], self.listdir())

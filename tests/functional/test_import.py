@@ -1,0 +1,123 @@
+"""keypair import through the real openstack binary."""
+
+from __future__ import annotations
+
+import os
+
+from tests.functional import base
+
+
+class ImportTest(base.FunctionalTestCase):
+
+    def make_key(self, key_type: str = 'ed25519', passphrase: str = '',
+                 *extra: str) -> str:
+        path = self.path(f'id_{key_type}')
+        self.ssh_keygen('-q', '-t', key_type, '-N', passphrase, '-C',
+                        'user@host', '-f', path, *extra)
+        return path
+
+    def stored_blob(self, name: str) -> str:
+        return self.nova_keypair(name).public_key.split()[1]
+
+    def test_rfc4716_is_converted_to_openssh(self):
+        key = self.make_key('rsa', '', '-b', '2048')
+        rfc = self.write('key.rfc', self.ssh_keygen('-e', '-f', key + '.pub'))
+        name = self.unique_name()
+        shown = self.openstack('keypair', 'import', name,
+                               '--public-key', rfc, '-f', 'json').json()
+        self.assertEqual('ssh', shown['type'])
+        with open(key + '.pub') as f:
+            self.assertEqual(f.read().split()[1], self.stored_blob(name))
+        self.assertTrue(self.nova_keypair(name).public_key.startswith(
+            'ssh-rsa '))
+
+    def test_authorized_keys_line_with_options_from_stdin(self):
+        key = self.make_key()
+        with open(key + '.pub') as f:
+            line = f.read()
+        name = self.unique_name()
+        self.openstack('keypair', 'import', name, '--public-key', '-',
+                       stdin=f'no-pty,command="echo a b" {line}')
+        self.assertEqual(line.split()[1], self.stored_blob(name))
+
+    def test_private_key_as_public_key_is_refused_and_not_sent(self):
+        key = self.make_key()
+        name = self.unique_name()
+        result = self.openstack('keypair', 'import', name,
+                                '--public-key', key, expect=1)
+        self.assertCleanFailure(result, 'PRIVATE', '--private-key')
+        with open(key) as f:
+            secret_body = f.read().splitlines()[1]
+        self.assertNotIn(secret_body, result.stderr + result.stdout)
+        self.assertIsNone(self.nova_keypair(name))
+
+    def test_encrypted_private_key_derives_the_public_key(self):
+        key = self.make_key('ecdsa', 'pw-for-test')
+        secret = self.write('pass', 'pw-for-test\n')
+        name = self.unique_name()
+        self.openstack('keypair', 'import', name, '--private-key', key,
+                       '--passphrase-file', secret)
+        with open(key + '.pub') as f:
+            self.assertEqual(f.read().split()[1], self.stored_blob(name))
+
+    def test_garbage_is_refused_locally(self):
+        bad = self.write('bad.pub', 'ssh-ed25519 not*base64 c\n')
+        result = self.openstack('keypair', 'import', self.unique_name(),
+                                '--public-key', bad, expect=1)
+        self.assertCleanFailure(result, 'base64')
+
+    def test_missing_file_is_one_line(self):
+        result = self.openstack('keypair', 'import', self.unique_name(),
+                                '--public-key', self.path('nope.pub'),
+                                expect=1)
+        self.assertCleanFailure(result, 'does not exist')
+
+    def test_exist_ok_same_key_succeeds_other_key_fails(self):
+        key = self.make_key()
+        name = self.unique_name()
+        self.openstack('keypair', 'import', name, '--public-key',
+                       key + '.pub')
+        again = self.openstack('keypair', 'import', name, '--public-key',
+                               key + '.pub', '--exist-ok', '-f', 'json')
+        self.assertEqual(name, again.json()['name'])
+        other = self.path('other')
+        self.ssh_keygen('-q', '-t', 'ed25519', '-N', '', '-f', other)
+        result = self.openstack('keypair', 'import', name, '--public-key',
+                                other + '.pub', '--exist-ok', expect=1)
+        self.assertCleanFailure(result, 'different public key', 'SHA256:')
+
+    def test_default_public_key_is_named_on_stderr(self):
+        home = self.path('home')
+        os.makedirs(os.path.join(home, '.ssh'))
+        self.ssh_keygen('-q', '-t', 'ed25519', '-N', '', '-f',
+                        os.path.join(home, '.ssh', 'id_ed25519'))
+        name = self.unique_name()
+        result = self.openstack('keypair', 'import', name,
+                                env={'HOME': home})
+        self.assertIn('~/.ssh/id_ed25519.pub', result.stderr)
+        self.assertIsNotNone(self.nova_keypair(name))
+
+    def test_x509_certificate_is_stored_as_x509(self):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+        import datetime
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'kp')])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(subject)
+                .issuer_name(subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now)
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .sign(key, hashes.SHA256()))
+        pem = self.write('cert.pem',
+                         cert.public_bytes(serialization.Encoding.PEM))
+        name = self.unique_name()
+        shown = self.openstack('keypair', 'import', name, '--type', 'x509',
+                               '--public-key', pem, '-f', 'json').json()
+        self.assertEqual('x509', shown['type'])
+        self.assertEqual('x509', self.nova_keypair(name).type)
