@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from openstack.compute.v2 import keypair as sdk_keypair
+from openstack import exceptions as sdk_exceptions
 
 from keypairs_osc import microversion
 from keypairs_osc import names
@@ -84,7 +85,12 @@ def list_version(proxy: Any, other_user: bool = False,
 def list_(proxy: Any, version: str | None, user_id: str | None = None,
           limit: int | None = None, marker: str | None = None,
           max_items: int | None = None) -> list[Keypair]:
-    """All key pairs (following paging links), or up to ``max_items``."""
+    """All key pairs, page by page, or up to ``max_items``.
+
+    ``limit`` is the page size, as in core. Pages are followed by the
+    server's ``next`` link; the marker is sent as a plain value (the SDK's
+    own link following re-encodes it as a Python list).
+    """
     query: dict[str, Any] = {}
     if user_id:
         query['user_id'] = user_id
@@ -92,5 +98,17 @@ def list_(proxy: Any, version: str | None, user_id: str | None = None,
         query['limit'] = limit
     if marker is not None:
         query['marker'] = marker
-    return list(Keypair.list(proxy, microversion=version,
-                             max_items=max_items, **query))
+    found: list[Keypair] = []
+    while True:
+        response = proxy.get('/os-keypairs', params=query,
+                             microversion=version, raise_exc=False)
+        sdk_exceptions.raise_from_response(response)
+        body = response.json()
+        page = [Keypair.existing(**item) for item in body.get('keypairs', [])]
+        found.extend(page)
+        if max_items is not None and len(found) >= max_items:
+            return found[:max_items]
+        links = body.get('keypairs_links') or []
+        if not page or not any(link.get('rel') == 'next' for link in links):
+            return found
+        query['marker'] = page[-1].name

@@ -45,7 +45,8 @@ def _terminal_available() -> bool:
     return True
 
 
-def _ask(prompt: str, ask: Callable[[str], str]) -> bytes:
+def _ask(prompt: str, ask: Callable[[str], str] | None) -> bytes:
+    ask = ask or getpass.getpass  # looked up now, so tests can replace it
     if not _terminal_available():
         raise PassphraseProblem('cannot ask for a passphrase: there is no '
                                 'terminal; use --passphrase-file')
@@ -56,7 +57,7 @@ def _ask(prompt: str, ask: Callable[[str], str]) -> bytes:
 
 
 def for_new_key(parsed_args: argparse.Namespace,
-                ask: Callable[[str], str] = getpass.getpass) -> bytes | None:
+                ask: Callable[[str], str] | None = None) -> bytes | None:
     """The passphrase to encrypt a new private key with, or None."""
     if parsed_args.passphrase_file:
         return _from_file(parsed_args.passphrase_file)
@@ -74,7 +75,7 @@ def for_new_key(parsed_args: argparse.Namespace,
 
 def for_existing_key(parsed_args: argparse.Namespace, encrypted: bool,
                      path: str,
-                     ask: Callable[[str], str] = getpass.getpass
+                     ask: Callable[[str], str] | None = None
                      ) -> bytes | None:
     """The passphrase to decrypt an existing private key, or None."""
     if parsed_args.passphrase_file:

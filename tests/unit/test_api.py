@@ -1,0 +1,103 @@
+"""Requests: the microversion each one asks for, and list paging."""
+
+from __future__ import annotations
+
+import testtools
+from openstack import exceptions as sdk_exceptions
+
+from keypairs_osc import api
+from keypairs_osc import microversion
+from keypairs_osc import names
+from tests.unit import fakes
+
+
+def _page(names_, next_marker=None):
+    body = {'keypairs': [{'keypair': {'name': n, 'fingerprint': 'f',
+                                      'public_key': 'k', 'type': 'ssh'}}
+                         for n in names_]}
+    if next_marker:
+        body['keypairs_links'] = [
+            {'rel': 'next',
+             'href': f'http://nova/os-keypairs?limit=2&marker={next_marker}'}]
+    return fakes.response(200, body)
+
+
+class CreateRequestTest(testtools.TestCase):
+
+    def created(self, proxy):
+        proxy.post.return_value = fakes.response(
+            201, {'keypair': {'name': 'k', 'fingerprint': 'f',
+                              'public_key': 'ssh-ed25519 AAAA',
+                              'type': 'x509', 'user_id': 'u'}})
+        return proxy
+
+    def test_type_is_sent_and_needs_2_2(self):
+        proxy = self.created(fakes.compute())
+        api.create(proxy, 'k', 'PEM', key_type='x509')
+        kwargs = proxy.post.call_args.kwargs
+        self.assertEqual('x509', kwargs['json']['keypair']['type'])
+        self.assertEqual('2.10', kwargs['microversion'])
+
+    def test_user_id_is_sent(self):
+        proxy = self.created(fakes.compute())
+        api.create(proxy, 'k', 'key', user_id='u2')
+        self.assertEqual('u2',
+                         proxy.post.call_args.kwargs['json']['keypair'][
+                             'user_id'])
+
+    def test_names_with_dots_ask_for_2_92(self):
+        proxy = self.created(fakes.compute())
+        api.create(proxy, 'me@host.example', 'key')
+        self.assertEqual('2.92', proxy.post.call_args.kwargs['microversion'])
+
+    def test_names_with_dots_on_an_older_cloud_fail_before_sending(self):
+        proxy = fakes.compute(high=(2, 90))
+        self.assertRaises(microversion.MicroversionError, api.create, proxy,
+                          'a.b', 'key')
+        proxy.post.assert_not_called()
+
+    def test_pinned_old_version_refuses_dotted_name_before_sending(self):
+        proxy = fakes.compute(pinned='2.50')
+        self.assertRaises(microversion.MicroversionError, api.create, proxy,
+                          'a.b', 'key')
+        proxy.post.assert_not_called()
+
+    def test_bad_name_never_sent(self):
+        proxy = fakes.compute()
+        self.assertRaises(names.InvalidName, api.create, proxy, ' x', 'key')
+        proxy.post.assert_not_called()
+
+
+class ListRequestTest(testtools.TestCase):
+
+    def test_follows_next_links_with_a_plain_marker(self):
+        proxy = fakes.compute()
+        proxy.get.side_effect = [_page(['a', 'b'], 'b'), _page(['c'])]
+        found = api.list_(proxy, '2.35', limit=2)
+        self.assertEqual(['a', 'b', 'c'], [k.name for k in found])
+        second = proxy.get.call_args_list[1].kwargs['params']
+        self.assertEqual({'limit': 2, 'marker': 'b'}, second)
+
+    def test_max_items_stops_early(self):
+        proxy = fakes.compute()
+        proxy.get.side_effect = [_page(['a', 'b'], 'b'), _page(['c'])]
+        found = api.list_(proxy, '2.35', limit=2, max_items=2)
+        self.assertEqual(['a', 'b'], [k.name for k in found])
+        self.assertEqual(1, proxy.get.call_count)
+
+    def test_one_request_without_paging(self):
+        proxy = fakes.compute()
+        proxy.get.return_value = _page(['a'])
+        api.list_(proxy, '2.10', user_id='u')
+        proxy.get.assert_called_once_with(
+            '/os-keypairs', params={'user_id': 'u'}, microversion='2.10',
+            raise_exc=False)
+
+    def test_errors_become_sdk_exceptions(self):
+        proxy = fakes.compute()
+        proxy.get.return_value = fakes.response(
+            400, {'badRequest': {'message': 'Marker x could not be found.',
+                                 'code': 400}})
+        exc = self.assertRaises(sdk_exceptions.BadRequestException,
+                                api.list_, proxy, '2.35', marker='x')
+        self.assertIn('Marker x', str(exc.details))

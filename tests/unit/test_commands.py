@@ -1,0 +1,489 @@
+"""The keypair commands, with a spec'd SDK proxy standing in for Nova."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import stat
+import tempfile
+from unittest import mock
+
+import testtools
+from keystoneauth1 import exceptions as ks_exceptions
+from osc_lib import exceptions
+
+from keypairs_osc import api
+from keypairs_osc import keys
+from keypairs_osc import securefile
+from keypairs_osc.v1 import create
+from keypairs_osc.v1 import delete
+from keypairs_osc.v1 import query
+from keypairs_osc.v1 import verify
+from tests.unit import fakes
+
+CORE_CREATE_FIELDS = ('created_at', 'fingerprint', 'id', 'is_deleted',
+                      'name', 'type', 'user_id')
+
+
+class CommandTestCase(testtools.TestCase):
+    command_class: type = create.CreateKeypair
+
+    def setUp(self):
+        super().setUp()
+        self.app = fakes.App()
+        self.cmd = self.command_class(self.app, None)
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(self._rmtree)
+        self.api_create = self.patch_api('create')
+        self.api_create.side_effect = (
+            lambda proxy, name, public_key, key_type=None, user_id=None:
+            fakes.keypair(name, public_key, key_type or 'ssh'))
+        self.api_get = self.patch_api('get')
+        self.api_delete = self.patch_api('delete')
+
+    def _rmtree(self):
+        import shutil
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def patch_api(self, name):
+        patcher = mock.patch.object(api, name, autospec=True)
+        self.addCleanup(patcher.stop)
+        return patcher.start()
+
+    def parse(self, *argv):
+        return self.cmd.get_parser('openstack keypair').parse_args(argv)
+
+    def run_cmd(self, *argv):
+        return self.cmd.take_action(self.parse(*argv))
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def write(self, name, data, mode=0o600):
+        path = self.path(name)
+        with open(path, 'wb') as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+        os.chmod(path, mode)
+        return path
+
+    def sent_public_key(self):
+        return self.api_create.call_args.args[2]
+
+
+class CreateTest(CommandTestCase):
+
+    def test_generated_key_saved_0600_and_only_public_half_sent(self):
+        key = self.path('id')
+        columns, _ = self.run_cmd('k', '--private-key', key)
+        self.assertEqual(CORE_CREATE_FIELDS, tuple(columns))
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(key).st_mode))
+        with open(key, 'rb') as f:
+            private = keys.load_private_key(f.read())
+        sent = self.sent_public_key()
+        self.assertNotIn('PRIVATE', sent)
+        self.assertEqual(keys.public_key_of(private).openssh, sent)
+        with open(key + '.pub') as f:
+            self.assertEqual(sent, f.read().strip())
+
+    def test_each_key_type_and_size_reaches_nova_as_such(self):
+        for argv, algorithm, bits in (
+                ((), 'ssh-ed25519', 256),
+                (('--key-type', 'ecdsa'), 'ecdsa-sha2-nistp256', 256),
+                (('--key-type', 'ecdsa', '--key-size', '521'),
+                 'ecdsa-sha2-nistp521', 521),
+                (('--key-type', 'rsa', '--key-size', '2048'), 'ssh-rsa',
+                 2048)):
+            self.run_cmd('k', *argv)
+            info = keys.parse_public_key(self.sent_public_key()).info
+            self.assertEqual((algorithm, bits), (info.algorithm, info.bits))
+
+    def test_comment_goes_into_the_public_key(self):
+        self.run_cmd('k', '--comment', 'me@laptop')
+        self.assertTrue(self.sent_public_key().endswith(' me@laptop'))
+
+    def test_private_key_formats(self):
+        for fmt, marker in (('openssh', 'OPENSSH PRIVATE KEY'),
+                            ('pkcs8', 'BEGIN PRIVATE KEY'),
+                            ('pem', 'BEGIN EC PRIVATE KEY')):
+            key = self.path(f'id-{fmt}')
+            self.run_cmd('k', '--key-type', 'ecdsa', '--private-key', key,
+                         '--private-key-format', fmt)
+            with open(key) as f:
+                self.assertIn(marker, f.read())
+
+    def test_passphrase_file_encrypts_and_never_reaches_nova(self):
+        secret = self.write('pass', 'open sesame\n')
+        key = self.path('id')
+        self.run_cmd('k', '--private-key', key, '--passphrase-file', secret)
+        with open(key, 'rb') as f:
+            data = f.read()
+        self.assertTrue(keys.private_key_is_encrypted(data))
+        keys.load_private_key(data, b'open sesame')
+        for call in self.api_create.mock_calls:
+            self.assertNotIn('sesame', repr(call))
+
+    def test_ask_passphrase_twice_must_match(self):
+        answers = iter(['one', 'two'])
+        with mock.patch('keypairs_osc.passphrase._terminal_available',
+                        return_value=True), \
+                mock.patch('getpass.getpass',
+                           side_effect=lambda prompt: next(answers)):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--ask-passphrase')
+        self.assertIn('do not match', str(err))
+        self.api_create.assert_not_called()
+
+    def test_ask_passphrase_without_terminal_is_an_error(self):
+        with mock.patch('keypairs_osc.passphrase._terminal_available',
+                        return_value=False):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--ask-passphrase')
+        self.assertIn('--passphrase-file', str(err))
+
+    def test_bad_sizes_and_formats_fail_before_any_request(self):
+        for argv, fragment in (
+                (('--key-size', '256'), 'ed25519'),
+                (('--key-type', 'rsa', '--key-size', '1024'), '2048'),
+                (('--key-type', 'rsa', '--key-size', '32768'), '16384'),
+                (('--key-type', 'ecdsa', '--key-size', '300'), '384'),
+                (('--private-key-format', 'pem'), 'PEM')):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', *argv)
+            self.assertIn(fragment, str(err))
+        self.api_create.assert_not_called()
+
+    def test_bad_name_fails_before_any_request(self):
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'a/b', '--private-key', self.path('k'))
+        self.assertIn('a/b', str(err))
+        self.api_create.assert_not_called()
+        self.assertEqual([], os.listdir(self.tmp))
+
+    def test_refused_create_leaves_no_file(self):
+        self.api_create.side_effect = fakes.http_error(
+            409, "Key pair 'k' already exists.")
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'k', '--private-key', self.path('id'))
+        self.assertEqual("key pair 'k': Key pair 'k' already exists. "
+                         "(HTTP 409)", str(err))
+        self.assertEqual([], os.listdir(self.tmp))
+
+    def test_quota_and_connection_failures_are_one_line(self):
+        for failure, fragment in (
+                (fakes.http_error(403, 'Quota exceeded, too many key '
+                                  'pairs.'), 'quota'),
+                (fakes.http_error(500, 'Unexpected API Error.'), 'HTTP 500'),
+                (ks_exceptions.ConnectFailure('refused'), 'cannot connect'),
+                (ks_exceptions.ConnectTimeout('slow'), 'timeout')):
+            self.api_create.side_effect = failure
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--private-key', self.path('id'))
+            self.assertIn(fragment, str(err))
+            self.assertNotIn('\n', str(err))
+            self.assertEqual([], os.listdir(self.tmp))
+
+    def test_failed_write_after_create_deletes_the_key_pair(self):
+        no_space = OSError(errno.ENOSPC, 'No space left on device')
+        with mock.patch.object(securefile, '_write_all',
+                               side_effect=no_space):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--private-key', self.path('id'))
+        self.assertIn('no space left', str(err))
+        self.assertIn('deleted from the cloud again', str(err))
+        self.api_delete.assert_called_once_with(
+            self.app.client_manager.compute, 'k', user_id=None)
+        self.assertEqual([], os.listdir(self.tmp))
+
+    def test_failed_rollback_tells_the_user_what_to_delete(self):
+        self.api_delete.side_effect = ks_exceptions.ConnectFailure('down')
+        with mock.patch.object(securefile, '_write_all',
+                               side_effect=OSError(errno.EIO, 'I/O error')):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--private-key', self.path('id'))
+        self.assertIn('openstack keypair delete k', str(err))
+
+    def test_existing_file_needs_force_and_is_kept_as_bak(self):
+        key = self.write('id', 'OLD KEY\n')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'k', '--private-key', key)
+        self.assertIn('--force', str(err))
+        self.api_create.assert_not_called()
+        self.run_cmd('k', '--private-key', key, '--force')
+        with open(key + '.bak') as f:
+            self.assertEqual('OLD KEY\n', f.read())
+
+    def test_stdout_gets_the_private_key_and_json_adds_nothing(self):
+        parsed = self.parse('k', '-f', 'json')
+        # cliff's formatter setup, as the shell does before run().
+        self.cmd._formatter_plugins = self.cmd._load_formatter_plugins()
+        parsed.formatter = 'json'
+        self.cmd.run(parsed)
+        out = self.app.stdout.getvalue()
+        self.assertTrue(out.startswith('-----BEGIN OPENSSH PRIVATE KEY'))
+        self.assertTrue(out.rstrip().endswith('PRIVATE KEY-----'))
+        self.assertNotIn('{}', out)
+
+    def test_dash_means_stdout(self):
+        self.run_cmd('k', '--private-key', '-')
+        self.assertIn('PRIVATE KEY', self.app.stdout.getvalue())
+        self.assertEqual([], os.listdir(self.tmp))
+
+    def test_public_key_file_is_imported_with_type_and_user(self):
+        pub = self.write('k.pub', fakes.keypair().public_key)
+        identity = self.app.client_manager.sdk_connection.identity
+        with mock.patch('openstackclient.identity.common.find_user_id_sdk',
+                        return_value='uid-2') as find_user:
+            self.run_cmd('k', '--public-key', pub, '--type', 'ssh',
+                         '--user', 'demo2')
+        find_user.assert_called_once_with(identity, 'demo2', None)
+        self.api_create.assert_called_once_with(
+            self.app.client_manager.compute, 'k', mock.ANY, key_type='ssh',
+            user_id='uid-2')
+
+
+class ImportTest(CommandTestCase):
+    command_class = create.ImportKeypair
+
+    def test_private_key_given_as_public_is_refused_unsent(self):
+        private = keys.serialize_private_key(keys.generate('ed25519'))
+        path = self.write('id', private)
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'k', '--public-key', path)
+        self.assertIn('--private-key', str(err))
+        self.assertNotIn(private.decode().splitlines()[1], str(err))
+        self.api_create.assert_not_called()
+
+    def test_public_key_derived_from_encrypted_private_key(self):
+        key = keys.generate('ecdsa')
+        path = self.write('id', keys.serialize_private_key(
+            key, 'pkcs8', b'pw'))
+        secret = self.write('pass', 'pw\n')
+        self.run_cmd('k', '--private-key', path, '--passphrase-file', secret)
+        self.assertEqual(keys.public_key_of(key).openssh,
+                         self.sent_public_key())
+
+    def test_encrypted_private_key_without_passphrase_or_terminal(self):
+        path = self.write('id', keys.serialize_private_key(
+            keys.generate('ed25519'), 'openssh', b'pw'))
+        with mock.patch('keypairs_osc.passphrase._terminal_available',
+                        return_value=False):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--private-key', path)
+        self.assertIn('encrypted', str(err))
+
+    def test_wrong_passphrase(self):
+        path = self.write('id', keys.serialize_private_key(
+            keys.generate('ed25519'), 'openssh', b'right'))
+        secret = self.write('pass', 'wrong')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'k', '--private-key', path,
+                                '--passphrase-file', secret)
+        self.assertIn('passphrase', str(err))
+
+    def test_stdin(self):
+        line = fakes.keypair().public_key
+        self.app.stdin = mock.Mock(buffer=io.BytesIO(line.encode()))
+        self.run_cmd('k', '--public-key', '-')
+        self.assertEqual(line, self.sent_public_key())
+
+    def test_default_public_key_is_named_on_stderr(self):
+        home = self.path('home')
+        os.makedirs(os.path.join(home, '.ssh'))
+        line = fakes.keypair(key_type='ssh').public_key
+        with open(os.path.join(home, '.ssh', 'id_rsa.pub'), 'w') as f:
+            f.write(line)
+        with mock.patch.dict(os.environ, {'HOME': home}):
+            self.run_cmd('k')
+        self.assertIn('~/.ssh/id_rsa.pub', self.app.stderr.getvalue())
+
+    def test_no_default_public_key(self):
+        with mock.patch.dict(os.environ, {'HOME': self.tmp}):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k')
+        self.assertIn('--public-key', str(err))
+
+    def test_bad_inputs_each_fail_locally(self):
+        os.mkfifo(self.path('fifo'))
+        cases = {
+            'empty': (b'', 'empty'),
+            'garbage': (b'hello world', 'not a public key'),
+            'base64': (b'ssh-ed25519 AAAA$$$', 'base64'),
+            'unknown': (b'ssh-foo AAAAB3NzaC1yc2E=', 'unsupported'),
+            'big': (b'x' * (64 * 1024 + 1), '64 KiB'),
+            'binary': (b'\xff\xfe\x00', 'binary'),
+        }
+        for name, (data, fragment) in cases.items():
+            path = self.write(name, data)
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--public-key', path)
+            self.assertIn(fragment, str(err), name)
+        for path, fragment in ((self.path('missing'), 'does not exist'),
+                               (self.tmp, 'directory'),
+                               (self.path('fifo'), 'not a regular file')):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--public-key', path)
+            self.assertIn(fragment, str(err))
+        self.api_create.assert_not_called()
+
+    def test_exist_ok(self):
+        existing = fakes.keypair()
+        path = self.write('k.pub', existing.public_key)
+        self.api_create.side_effect = fakes.http_error(409, 'exists')
+        self.api_get.return_value = existing
+        columns, values = self.run_cmd('k', '--public-key', path,
+                                       '--exist-ok')
+        self.assertEqual('k', dict(zip(columns, values, strict=True))['name'])
+        other = self.write('other.pub', fakes.keypair().public_key)
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'k', '--public-key', other, '--exist-ok')
+        self.assertIn('different public key', str(err))
+
+    def test_conflict_without_exist_ok_fails(self):
+        path = self.write('k.pub', fakes.keypair().public_key)
+        self.api_create.side_effect = fakes.http_error(409, 'exists')
+        self.assertRaises(exceptions.CommandError, self.run_cmd,
+                          'k', '--public-key', path)
+        self.api_get.assert_not_called()
+
+
+class ListShowTest(CommandTestCase):
+    command_class = query.ListKeypair
+
+    def setUp(self):
+        super().setUp()
+        self.api_list = self.patch_api('list_')
+        self.rows = [fakes.keypair('a'), fakes.keypair('b')]
+        self.api_list.return_value = self.rows
+
+    def test_core_columns(self):
+        columns, data = self.run_cmd()
+        self.assertEqual(('Name', 'Fingerprint', 'Type'), columns)
+        self.assertEqual(['a', 'b'], [row[0] for row in data])
+
+    def test_no_type_column_when_pinned_below_2_2(self):
+        self.app.client_manager.compute.default_microversion = '2.1'
+        columns, _ = self.run_cmd()
+        self.assertEqual(('Name', 'Fingerprint'), columns)
+
+    def test_long_adds_sha256_algorithm_bits_user(self):
+        columns, data = self.run_cmd('--long')
+        self.assertEqual(query.LONG_COLUMNS, columns[3:])
+        info = keys.describe_stored(self.rows[0].public_key)
+        self.assertEqual((info.fingerprint_sha256, 'ssh-ed25519', 256,
+                          'me-id'), data[0][3:])
+
+    def test_limit_asks_for_2_35_by_itself(self):
+        self.run_cmd('--limit', '1', '--marker', 'a')
+        version = self.api_list.call_args.args[1]
+        self.assertEqual('2.35', version)
+        self.assertEqual(1, self.api_list.call_args.kwargs['limit'])
+
+    def test_limit_on_an_old_cloud_says_so(self):
+        self.app.client_manager.compute.get_endpoint_data.return_value = (
+            fakes.EndpointData((2, 1), (2, 20)))
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                '--limit', '1')
+        self.assertIn('2.35', str(err))
+        self.assertIn('2.20', str(err))
+
+    def test_project_and_marker_are_incompatible(self):
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                '--project', 'p', '--marker', 'm')
+        self.assertIn('--marker', str(err))
+
+    def test_project_lists_each_users_key_pairs(self):
+        identity = self.app.client_manager.sdk_connection.identity
+        identity.role_assignments.return_value = [
+            mock.Mock(user={'id': 'u1'}), mock.Mock(user={'id': 'u2'}),
+            mock.Mock(user=None)]
+        with mock.patch('openstackclient.identity.common.'
+                        'find_project_id_sdk', return_value='p-id'):
+            columns, data = self.run_cmd('--project', 'p', '--long')
+        users = sorted(c.kwargs['user_id']
+                       for c in self.api_list.call_args_list)
+        self.assertEqual(['u1', 'u2'], users)
+        self.assertEqual(4, len(data))
+
+
+class ShowTest(CommandTestCase):
+    command_class = query.ShowKeypair
+
+    def test_core_fields_plus_key_details(self):
+        kp = fakes.keypair('k', fakes.keypair().public_key + ' a comment')
+        self.api_get.return_value = kp
+        columns, values = self.run_cmd('k')
+        fields = dict(zip(columns, values, strict=True))
+        for core in CORE_CREATE_FIELDS + ('private_key',):
+            self.assertIn(core, fields)
+        self.assertNotIn('public_key', fields)
+        info = keys.describe_stored(kp.public_key)
+        self.assertEqual(info.fingerprint_sha256,
+                         fields['fingerprint_sha256'])
+        self.assertEqual('a comment', fields['comment'])
+        self.assertEqual(256, fields['bits'])
+
+    def test_public_key_only(self):
+        self.api_get.return_value = fakes.keypair('k')
+        self.run_cmd('k', '--public-key')
+        self.assertEqual(self.api_get.return_value.public_key,
+                         self.app.stdout.getvalue())
+
+    def test_not_found_is_one_line(self):
+        self.api_get.side_effect = fakes.http_error(404, 'Keypair k not '
+                                                    'found')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'k')
+        self.assertEqual("key pair 'k': Keypair k not found (HTTP 404)",
+                         str(err))
+
+
+class DeleteTest(CommandTestCase):
+    command_class = delete.DeleteKeypair
+
+    def test_all_deleted(self):
+        self.assertIsNone(self.run_cmd('a', 'b', 'c'))
+        deleted = sorted(c.args[1] for c in self.api_delete.call_args_list)
+        self.assertEqual(['a', 'b', 'c'], deleted)
+        versions = {c.kwargs['version'] for c in self.api_delete.mock_calls}
+        self.assertEqual({'2.10'}, versions)
+
+    def test_goes_on_past_failures_and_counts_them(self):
+        def maybe_fail(proxy, name, user_id=None, version=None):
+            if name == 'missing':
+                raise fakes.http_error(404, 'Keypair missing not found')
+
+        self.api_delete.side_effect = maybe_fail
+        with self.assertLogs('keypairs_osc.v1.delete', 'ERROR') as logs:
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'a', 'missing', 'b')
+        self.assertEqual('1 of 3 keys failed to delete.', str(err))
+        self.assertIn("Failed to delete key with name 'missing'",
+                      logs.output[0])
+        self.assertEqual(3, self.api_delete.call_count)
+
+    def test_ignore_missing(self):
+        self.api_delete.side_effect = fakes.http_error(404, 'not found')
+        self.assertIsNone(self.run_cmd('gone', '--ignore-missing'))
+
+    def test_ignore_missing_still_reports_other_failures(self):
+        self.api_delete.side_effect = fakes.http_error(500, 'boom')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'x', '--ignore-missing')
+        self.assertEqual('1 of 1 keys failed to delete.', str(err))
+
+
+class VerifyTest(CommandTestCase):
+    command_class = verify.VerifyKeypair
+
+    def test_match_and_mismatch(self):
+        key = keys.generate('ed25519')
+        path = self.write('id', keys.serialize_private_key(key))
+        self.api_get.return_value = fakes.keypair(
+            'k', keys.public_key_of(key).openssh)
+        self.assertEqual(0, self.run_cmd('k', '--private-key', path))
+        self.assertIn('matches', self.app.stdout.getvalue())
+        self.api_get.return_value = fakes.keypair('k')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'k', '--private-key', path)
+        self.assertIn('does not match', str(err))
+        self.assertEqual(2, str(err).count('SHA256:'))

@@ -1,0 +1,64 @@
+"""Each failure is explained in one line."""
+
+from __future__ import annotations
+
+import testtools
+from keystoneauth1 import exceptions as ks_exceptions
+from osc_lib import exceptions as osc_exceptions
+
+from keypairs_osc import errors
+from keypairs_osc import securefile
+from tests.unit import fakes
+
+
+class ExplainTest(testtools.TestCase):
+
+    def test_http_answers(self):
+        for status, message, expected in (
+                (400, 'Keypair data is invalid', 'Keypair data is invalid '
+                 '(HTTP 400)'),
+                (401, 'The request you have made requires authentication.',
+                 'authentication failed (HTTP 401); check your credentials'),
+                (403, 'Quota exceeded, too many key pairs.',
+                 'Quota exceeded, too many key pairs. (HTTP 403, quota)'),
+                (403, "Policy doesn't allow it", "Policy doesn't allow it "
+                 '(HTTP 403: forbidden)'),
+                (404, 'Keypair k not found', 'Keypair k not found '
+                 '(HTTP 404)'),
+                (409, "Key pair 'k' already exists.", "Key pair 'k' already "
+                 'exists. (HTTP 409)'),
+                (503, 'Service Unavailable', 'the compute service failed: '
+                 'Service Unavailable (HTTP 503); try again later')):
+            self.assertEqual(expected,
+                             errors.explain(fakes.http_error(status,
+                                                             message)))
+
+    def test_transport_failures(self):
+        self.assertIn('timeout', errors.explain(
+            ks_exceptions.ConnectTimeout('x')))
+        self.assertIn('cannot connect', errors.explain(
+            ks_exceptions.ConnectFailure('x')))
+        self.assertIn('compute endpoint', errors.explain(
+            ks_exceptions.EndpointNotFound('x')))
+
+    def test_reported_names_the_subject_and_chains_the_cause(self):
+        cause = securefile.FileProblem('f: permission denied')
+
+        def fail():
+            with errors.reported("key pair 'k'"):
+                raise cause
+
+        err = self.assertRaises(osc_exceptions.CommandError, fail)
+        self.assertEqual("key pair 'k': f: permission denied", str(err))
+        self.assertIs(cause, err.__cause__)
+
+    def test_multi_line_messages_become_one_line(self):
+        self.assertEqual('a b c', errors.explain(
+            securefile.FileProblem('a\n b\n\nc')))
+
+    def test_programming_errors_are_not_hidden(self):
+        def fail():
+            with errors.reported('x'):
+                raise KeyError('bug')
+
+        self.assertRaises(KeyError, fail)
