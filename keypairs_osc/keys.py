@@ -282,6 +282,8 @@ def _parse_openssh_lines(text: str) -> ParsedPublicKey:
     if not lines:
         raise InvalidKey('the public key is empty')
     if len(lines) > 1:
+        for line in lines:
+            _split_key_line(line)  # a line that is no key says so
         raise _count_error(len(lines))
     algorithm, b64, comment = _split_key_line(lines[0])
     blob = _decode_base64(b64)
@@ -347,7 +349,8 @@ def _from_blob(algorithm: str, blob: bytes,
     try:
         key = serialization.load_ssh_public_key(
             algorithm.encode() + b' ' + base64.b64encode(blob))
-    except (ValueError, UnsupportedAlgorithm, TypeError, struct.error):
+    except (ValueError, UnsupportedAlgorithm, TypeError, struct.error,
+            NotImplementedError):  # e.g. a compressed ecdsa point
         raise InvalidKey(f'the {algorithm} key data is corrupt')
     info = describe(key, comment)  # type: ignore[arg-type]
     if info.blob != blob:
@@ -438,7 +441,7 @@ def describe_stored(public_key: str | None,
         key = serialization.load_ssh_public_key(
             algorithm.encode() + b' ' + base64.b64encode(blob))
     except (InvalidKey, ValueError, UnsupportedAlgorithm, TypeError,
-            struct.error):
+            struct.error, NotImplementedError):
         return None
     bits = getattr(key, 'key_size', 0)
     return PublicKeyInfo(algorithm, bits, blob, clean_comment(comment))
@@ -471,7 +474,7 @@ def load_private_key(data: bytes,
             return load_private_key(data, None)
         raise PassphraseRequired('the private key is encrypted; a '
                                  'passphrase is needed')
-    except (ValueError, UnsupportedAlgorithm) as exc:
+    except (ValueError, UnsupportedAlgorithm, NotImplementedError) as exc:
         if passphrase and _looks_encrypted(text):
             raise WrongPassphrase('the passphrase does not decrypt the '
                                   'private key')

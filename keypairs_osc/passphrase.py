@@ -84,5 +84,5 @@ def for_existing_key(parsed_args: argparse.Namespace, encrypted: bool,
         return None
     if parsed_args.ask_passphrase or _terminal_available():
         return _ask(f'Passphrase for {path}: ', ask)
-    raise PassphraseProblem(f'{path}: the private key is encrypted; give '
+    raise PassphraseProblem('the private key is encrypted; give '
                             '--passphrase-file or --ask-passphrase')

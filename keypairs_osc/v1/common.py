@@ -13,6 +13,8 @@ from keypairs_osc import errors
 from keypairs_osc import keys
 from keypairs_osc import microversion
 from keypairs_osc import names
+from keypairs_osc import passphrase
+from keypairs_osc import securefile
 
 #: Fields of a key pair that are never displayed as columns.
 HIDDEN = ('links', 'location')
@@ -71,3 +73,14 @@ def key_details(keypair: Any) -> dict[str, Any]:
     return {'fingerprint_sha256': info.fingerprint_sha256,
             'algorithm': info.algorithm, 'bits': info.bits,
             'comment': info.comment}
+
+
+def load_private_key(path: str,
+                     parsed_args: argparse.Namespace) -> keys.PublicKeyInfo:
+    """The public half of a local private key, decrypting it if needed."""
+    with errors.reported():  # file problems name the file themselves
+        data = securefile.read_input(path, 'private key')
+    with errors.reported(f'private key {path}'):
+        secret = passphrase.for_existing_key(
+            parsed_args, keys.private_key_is_encrypted(data), path)
+        return keys.public_key_of(keys.load_private_key(data, secret))

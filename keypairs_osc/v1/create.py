@@ -30,8 +30,9 @@ def _subject(name: str) -> str:
 
 def _read_public_key(path: str, key_type: str | None,
                      stdin: Any = None) -> keys.ParsedPublicKey:
-    with errors.reported(f'public key {path}'):
+    with errors.reported():  # file problems name the file themselves
         data = securefile.read_input(path, 'public key', stdin=stdin)
+    with errors.reported(f'public key {path}'):
         return keys.parse_public_key(data, key_type or 'ssh')
 
 
@@ -133,7 +134,7 @@ class CreateKeypair(command.ShowOne):
         if not to_stdout:
             target = securefile.PrivateKeyFile(parsed_args.private_key,
                                                force=parsed_args.force)
-            with errors.reported(f'private key {parsed_args.private_key}'):
+            with errors.reported():  # file problems name the file themselves
                 target.prepare()
         try:
             key = keys.generate(parsed_args.key_type, parsed_args.key_size)
@@ -251,12 +252,7 @@ class ImportKeypair(command.ShowOne):
     def _from_private_key(self,
                           parsed_args: argparse.Namespace
                           ) -> keys.PublicKeyInfo:
-        path = parsed_args.private_key
-        with errors.reported(f'private key {path}'):
-            data = securefile.read_input(path, 'private key')
-            secret = passphrase.for_existing_key(
-                parsed_args, keys.private_key_is_encrypted(data), path)
-            return keys.public_key_of(keys.load_private_key(data, secret))
+        return common.load_private_key(parsed_args.private_key, parsed_args)
 
     def _existing_same_key(self, parsed_args: argparse.Namespace,
                            info: keys.PublicKeyInfo,

@@ -12,7 +12,6 @@ from keypairs_osc import api
 from keypairs_osc import errors
 from keypairs_osc import keys
 from keypairs_osc import passphrase
-from keypairs_osc import securefile
 from keypairs_osc.v1 import common
 
 
@@ -37,11 +36,7 @@ class VerifyKeypair(command.Command):
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         common.precheck_name(parsed_args.name)
         path = parsed_args.private_key
-        with errors.reported(f'private key {path}'):
-            data = securefile.read_input(path, 'private key')
-            secret = passphrase.for_existing_key(
-                parsed_args, keys.private_key_is_encrypted(data), path)
-            local = keys.public_key_of(keys.load_private_key(data, secret))
+        local = common.load_private_key(path, parsed_args)
         user_id = common.resolve_user_id(self.app, parsed_args)
         with errors.reported(f'key pair {parsed_args.name!r}'):
             keypair = api.get(self.app.client_manager.compute,
