@@ -80,8 +80,21 @@ REPORTED = LOCAL_ERRORS + (sdk_exceptions.SDKException,
                            ks_exceptions.ClientException, OSError)
 
 
-def is_not_found(exc: BaseException) -> bool:
+def is_not_found(exc: BaseException | None) -> bool:
     return isinstance(exc, sdk_exceptions.NotFoundException)
+
+
+def is_ambiguous(exc: BaseException | None) -> bool:
+    """True when a request may have taken effect although it failed.
+
+    A server error, a dropped connection or a timeout can all come after
+    the server acted; a 4xx answer or a refused connection cannot.
+    """
+    if isinstance(exc, sdk_exceptions.HttpException):
+        return (exc.status_code or 0) >= 500
+    if isinstance(exc, ks_exceptions.ConnectFailure):
+        return 'refused' not in str(exc).lower()
+    return isinstance(exc, ks_exceptions.ConnectionError)
 
 
 @contextlib.contextmanager

@@ -175,6 +175,9 @@ class PrivateKeyFile:
         except OSError as exc:
             self.abandon()
             raise FileProblem(_describe_os_error(self.display_path, exc))
+        except FileProblem:
+            self.abandon()  # no hidden temporary copy of the key is left
+            raise
 
     def _commit_in_place(self, private_key: bytes) -> None:
         fd = self._fd

@@ -162,7 +162,7 @@ def run(cmd: list[str], log: Path, env: dict | None = None) -> None:
 def install() -> None:
     if INSTALLED_MARKER.exists():
         return
-    say(f'installing {", ".join(PACKAGES)} into {VENV.relative_to(ROOT)} '
+    say(f'installing {", ".join(PACKAGES)} into {VENV} '
         '(about a minute)')
     log = LOG_DIR / 'install.log'
     LOG_DIR.mkdir(parents=True, exist_ok=True)

@@ -59,6 +59,33 @@ def _rollback(app: Any, name: str, user_id: str | None,
         'again, nothing was kept')
 
 
+def _created_despite(failure: exceptions.CommandError, app: Any, name: str,
+                     public: keys.PublicKeyInfo, user_id: str | None) -> Any:
+    """The key pair, if Nova created it although the request failed.
+
+    A 5xx answer, a dropped connection or a timeout may come after Nova
+    committed the create. Then the key pair exists and its private half must
+    be saved, not thrown away: ask Nova. Anything else is re-raised.
+    """
+    if not errors.is_ambiguous(failure.__cause__):
+        raise failure
+    try:
+        existing = api.get(app.client_manager.compute, name, user_id=user_id)
+    except errors.REPORTED as exc:
+        if errors.is_not_found(exc):
+            raise failure  # not created: nothing to keep
+        raise exceptions.CommandError(
+            f'{failure}; could not check whether the key pair was created '
+            f'({errors.explain(exc)}); check with "openstack keypair show '
+            f'{name}" and delete it if it exists')
+    stored = keys.describe_stored(existing.public_key, existing.type)
+    if stored is None or stored.blob != public.blob:
+        raise failure
+    LOG.warning('The cloud answered "%s", but key pair %r was created; '
+                'keeping it', errors.explain(failure.__cause__), name)
+    return existing
+
+
 class CreateKeypair(command.ShowOne):
     """Create a key pair: generate it locally, or register a public key.
 
@@ -142,8 +169,12 @@ class CreateKeypair(command.ShowOne):
                 key, parsed_args.private_key_format, secret)
             public = keys.public_key_of(key, parsed_args.comment or '')
             user_id = common.resolve_user_id(self.app, parsed_args)
-            keypair = _register(self.app, parsed_args, public.openssh,
-                                user_id)
+            try:
+                keypair = _register(self.app, parsed_args, public.openssh,
+                                    user_id)
+            except exceptions.CommandError as exc:
+                keypair = _created_despite(exc, self.app, parsed_args.name,
+                                           public, user_id)
         except BaseException:
             if target is not None:
                 target.abandon()  # Nova refused: leave no file behind

@@ -170,6 +170,7 @@ class CreateTest(CommandTestCase):
         self.assertEqual([], os.listdir(self.tmp))
 
     def test_quota_and_connection_failures_are_one_line(self):
+        self.api_get.side_effect = fakes.http_error(404, 'not created')
         for failure, fragment in (
                 (fakes.http_error(403, 'Quota exceeded, too many key '
                                   'pairs.'), 'quota'),
@@ -182,6 +183,52 @@ class CreateTest(CommandTestCase):
             self.assertIn(fragment, str(err))
             self.assertNotIn('\n', str(err))
             self.assertEqual([], os.listdir(self.tmp))
+
+    def fail_after_commit(self, failure):
+        """Nova stores the key pair, but the client sees ``failure``."""
+        stored = {}
+
+        def create(proxy, name, public_key, key_type=None, user_id=None):
+            stored[name] = fakes.keypair(name, public_key)
+            raise failure
+
+        def get(proxy, name, user_id=None, version=None):
+            if name not in stored:
+                raise fakes.http_error(404, f'Keypair {name} not found')
+            return stored[name]
+
+        self.api_create.side_effect = create
+        self.api_get.side_effect = get
+        return stored
+
+    def test_error_after_nova_committed_keeps_the_private_key(self):
+        for failure in (fakes.http_error(500, 'boom'),
+                        ks_exceptions.ConnectTimeout('read timed out'),
+                        ks_exceptions.ConnectFailure('connection reset')):
+            stored = self.fail_after_commit(failure)
+            key = self.path(f'id-{len(os.listdir(self.tmp))}')
+            with self.assertLogs('keypairs_osc.v1.create', 'WARNING'):
+                self.run_cmd('k', '--private-key', key)
+            with open(key, 'rb') as f:
+                saved = keys.public_key_of(keys.load_private_key(f.read()))
+            self.assertEqual(stored['k'].public_key, saved.openssh)
+
+    def test_error_before_nova_committed_leaves_nothing(self):
+        self.fail_after_commit(fakes.http_error(503, 'unavailable'))
+        self.api_create.side_effect = fakes.http_error(503, 'unavailable')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'k', '--private-key', self.path('id'))
+        self.assertIn('HTTP 503', str(err))
+        self.assertEqual([], os.listdir(self.tmp))
+
+    def test_unanswerable_check_says_what_to_do(self):
+        self.api_create.side_effect = fakes.http_error(502, 'bad gateway')
+        self.api_get.side_effect = ks_exceptions.ConnectFailure('refused')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'k', '--private-key', self.path('id'))
+        self.assertIn('could not check', str(err))
+        self.assertIn('openstack keypair show k', str(err))
+        self.assertEqual([], os.listdir(self.tmp))
 
     def test_failed_write_after_create_deletes_the_key_pair(self):
         no_space = OSError(errno.ENOSPC, 'No space left on device')
