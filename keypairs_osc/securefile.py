@@ -205,7 +205,7 @@ class PrivateKeyFile:
         os.close(fd)
         self._fd = None
         if self.force and os.path.lexists(self.path):
-            self.backup_path = self._keep_backup()
+            self.backup_path = keep_backup(self.path, self.display_path)
             os.replace(tmp, self.path)
         else:
             # link() never replaces: a file that appeared meanwhile is kept.
@@ -217,19 +217,6 @@ class PrivateKeyFile:
             os.unlink(tmp)
         self._tmp = None
         _fsync_directory(os.path.dirname(self.path))
-
-    def _keep_backup(self) -> str:
-        candidates = [f'{self.path}.bak'] + [
-            f'{self.path}.bak.{n}' for n in range(1, 100)]
-        for candidate in candidates:
-            try:
-                os.link(self.path, candidate)
-            except FileExistsError:
-                continue
-            os.chmod(candidate, PRIVATE_MODE)
-            return candidate
-        raise FileProblem(f'{self.display_path}: too many backups exist '
-                          'already; remove some of the .bak files')
 
     def abandon(self) -> None:
         """Remove what prepare() created; leave everything else alone."""
@@ -243,6 +230,20 @@ class PrivateKeyFile:
             self._tmp = None
 
 
+def keep_backup(path: str, display_path: str) -> str:
+    """Hard-link ``path`` to the first free ``<path>.bak[.N]`` (0600)."""
+    candidates = [f'{path}.bak'] + [f'{path}.bak.{n}' for n in range(1, 100)]
+    for candidate in candidates:
+        try:
+            os.link(path, candidate)
+        except FileExistsError:
+            continue
+        os.chmod(candidate, PRIVATE_MODE)
+        return candidate
+    raise FileProblem(f'{display_path}: too many backups exist already; '
+                      'remove some of the .bak files')
+
+
 def _fsync_directory(directory: str) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
@@ -252,10 +253,30 @@ def _fsync_directory(directory: str) -> None:
             os.close(fd)
 
 
-def write_public_key(path: str, line: str) -> str | None:
+def _replace_with(path: str, content: bytes) -> None:
+    directory, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{name}.', suffix='.tmp',
+                               dir=directory)
+    try:
+        os.fchmod(fd, PUBLIC_MODE)
+        _write_all(fd, content)
+        os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_public_key(path: str, line: str,
+                     replace: bool = False) -> str | None:
     """Write ``<file>.pub`` unless a different file is there.
 
-    Returns a warning for the user, or None when the file holds the key.
+    With ``replace`` (``--force``) a different file is kept as
+    ``<file>.pub.bak`` and replaced, so that it matches the new private key.
+    Returns a message for the user, or None when the file holds the key.
     """
     full = expand(path)
     content = (line.rstrip('\n') + '\n').encode()
@@ -272,7 +293,14 @@ def write_public_key(path: str, line: str) -> str | None:
             return f'{_describe_os_error(path, exc)}; not written'
         if existing.split()[:2] == content.split()[:2]:
             return None
-        return f'{path} exists with another key; not overwritten'
+        if not replace:
+            return f'{path} exists with another key; not overwritten'
+        try:
+            backup = keep_backup(full, path)
+            _replace_with(full, content)
+        except (OSError, FileProblem) as exc:
+            return f'{path}: could not replace it ({exc})'
+        return f'The previous {path} was kept as {backup}'
     except OSError as exc:
         return f'{_describe_os_error(path, exc)}; public key not written'
     try:

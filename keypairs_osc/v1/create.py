@@ -194,7 +194,8 @@ class CreateKeypair(command.ShowOne):
             LOG.warning('The previous %s was kept as %s',
                         parsed_args.private_key, target.backup_path)
         warning = securefile.write_public_key(
-            parsed_args.private_key + '.pub', public.openssh)
+            parsed_args.private_key + '.pub', public.openssh,
+            replace=parsed_args.force)
         if warning:
             LOG.warning('%s', warning)
         return common.show_columns(keypair, 'public_key', 'private_key')

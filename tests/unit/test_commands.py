@@ -256,9 +256,15 @@ class CreateTest(CommandTestCase):
                                 'k', '--private-key', key)
         self.assertIn('--force', str(err))
         self.api_create.assert_not_called()
+        old_pub = self.write('id.pub', fakes.keypair().public_key)
         self.run_cmd('k', '--private-key', key, '--force')
         with open(key + '.bak') as f:
             self.assertEqual('OLD KEY\n', f.read())
+        # The .pub follows the new key; the old one is kept beside it.
+        with open(old_pub) as f:
+            self.assertEqual(self.sent_public_key(), f.read().strip())
+        with open(old_pub + '.bak') as f:
+            self.assertNotEqual(self.sent_public_key(), f.read().strip())
 
     def test_stdout_gets_the_private_key_and_json_adds_nothing(self):
         parsed = self.parse('k', '-f', 'json')
