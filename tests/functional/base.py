@@ -20,10 +20,17 @@ import uuid
 
 import openstack
 import testtools
+import yaml
+
+from tests.functional import proxy
 
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
 DEMO, DEMO2, ADMIN = 'devcloud-demo', 'devcloud-demo2', 'devcloud-admin'
 _connections: dict[str, openstack.connection.Connection] = {}
+
+
+def _port(url: str) -> int:
+    return int(url.split('://', 1)[1].split('/', 1)[0].rsplit(':', 1)[1])
 
 
 def connection(cloud: str) -> openstack.connection.Connection:
@@ -56,6 +63,78 @@ class FunctionalTestCase(testtools.TestCase):
                       'with "tox -e functional", which starts the devcloud')
         self.tmp = tempfile.mkdtemp(prefix='kp-func-')
         self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.secrets: list[str] = []
+        self.runs: list[Result] = []
+        self._route_through_proxies()
+        self.addCleanup(self.assertNothingLeaked)
+
+    # -- every request through recording proxies ---------------------------
+
+    def _route_through_proxies(self) -> None:
+        """Point the CLI at loopback proxies in front of Keystone and Nova.
+
+        Everything the CLI sends is recorded, so each test ends by proving
+        that no private key or passphrase crossed the network; tests of
+        faults install rules on ``self.nova_proxy``.
+        """
+        with open(os.environ['OS_CLIENT_CONFIG_FILE']) as f:
+            config = yaml.safe_load(f)
+        compute_url = connection(DEMO).compute.get_endpoint()
+        auth_url = config['clouds'][DEMO]['auth']['auth_url']
+        self.keystone_proxy = self.useFixture_proxy(_port(auth_url))
+        self.nova_proxy = self.useFixture_proxy(_port(compute_url))
+        for cloud in config['clouds'].values():
+            cloud['auth']['auth_url'] = f'{self.keystone_proxy.url}/v3'
+            cloud['compute_endpoint_override'] = f'{self.nova_proxy.url}/v2.1'
+            cloud['api_timeout'] = 4
+        config_dir = tempfile.mkdtemp(prefix='kp-conf-')
+        self.addCleanup(shutil.rmtree, config_dir, True)
+        self.clouds_yaml = os.path.join(config_dir, 'clouds.yaml')
+        fd = os.open(self.clouds_yaml, os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            yaml.safe_dump(config, f)
+
+    def useFixture_proxy(self, upstream_port: int) -> proxy.Proxy:
+        server = proxy.Proxy(upstream_port).__enter__()
+        self.addCleanup(server.__exit__, None, None, None)
+        return server
+
+    def secret(self, name: str, passphrase: str) -> str:
+        """A passphrase file; the passphrase must never leak anywhere."""
+        self.secrets.append(passphrase.strip())
+        return self.write(name, passphrase)
+
+    def private_key_needles(self) -> list[str]:
+        """Distinctive lines of every private key file the test made."""
+        needles = []
+        for root, _, files in os.walk(self.tmp):
+            for name in files:
+                path = os.path.join(root, name)
+                if os.path.islink(path) or not os.path.isfile(path):
+                    continue
+                with open(path, 'rb') as f:
+                    text = f.read(65536).decode(errors='replace')
+                if 'PRIVATE KEY-----' not in text:
+                    continue
+                body = [line for line in text.splitlines()
+                        if len(line) >= 40 and '-----' not in line
+                        and ':' not in line]
+                # The last full lines: in OpenSSH files the first ones hold
+                # the public key in clear, the last ones the private part.
+                needles += body[-3:-1] or body[-1:]
+        return needles
+
+    def assertNothingLeaked(self) -> None:
+        needles = self.private_key_needles() + self.secrets
+        traffic = (self.keystone_proxy.traffic() + self.nova_proxy.traffic())
+        for needle in needles:
+            self.assertNotIn(needle.encode(), traffic,
+                             'private material crossed the network')
+            for run in self.runs:
+                self.assertNotIn(needle, ' '.join(run.argv))
+                self.assertNotIn(needle, run.stderr,
+                                 f'private material in the stderr of '
+                                 f'{" ".join(run.argv[1:])}')
 
     # -- names and files ------------------------------------------------------
 
@@ -103,6 +182,8 @@ class FunctionalTestCase(testtools.TestCase):
             argv += ['--os-cloud', cloud or self.cloud]
         argv += list(args)
         full_env = dict(os.environ)
+        if cloud != '':
+            full_env['OS_CLIENT_CONFIG_FILE'] = self.clouds_yaml
         full_env.update(env or {})
         data = stdin.encode() if isinstance(stdin, str) else stdin
         proc = subprocess.run(argv, input=data, capture_output=True,
@@ -110,6 +191,7 @@ class FunctionalTestCase(testtools.TestCase):
         result = Result(argv, proc.returncode,
                         proc.stdout.decode(errors='replace'),
                         proc.stderr.decode(errors='replace'))
+        self.runs.append(result)
         if expect is not None and proc.returncode != expect:
             self.fail(f'{" ".join(argv[1:])} exited {proc.returncode}, '
                       f'not {expect}\nstdout: {result.stdout}\n'
@@ -136,7 +218,7 @@ class FunctionalTestCase(testtools.TestCase):
         """Run the real ssh-keygen; a passphrase goes through SSH_ASKPASS."""
         env = dict(os.environ)
         if passphrase is not None:
-            secret = self.write(f'askpass-{uuid.uuid4().hex}', passphrase)
+            secret = self.secret(f'askpass-{uuid.uuid4().hex}', passphrase)
             script = self.write(f'askpass-{uuid.uuid4().hex}.sh',
                                 f'#!/bin/sh\ncat {secret}\n', mode=0o700)
             env.update(SSH_ASKPASS=script, SSH_ASKPASS_REQUIRE='force',

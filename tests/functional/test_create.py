@@ -36,7 +36,7 @@ class CreateToFileTest(base.FunctionalTestCase):
     def test_rsa_pem_with_passphrase_opens_with_ssh_keygen(self):
         name = self.unique_name()
         key = self.path('id_rsa')
-        secret = self.write('pass', 'correct horse battery\n')
+        secret = self.secret('pass', 'correct horse battery\n')
         self.openstack('keypair', 'create', name, '--private-key', key,
                        '--key-type', 'rsa', '--key-size', '2048',
                        '--private-key-format', 'pem',
@@ -56,7 +56,7 @@ class CreateToFileTest(base.FunctionalTestCase):
     def test_ecdsa_openssh_with_passphrase_opens_with_ssh_keygen(self):
         name = self.unique_name()
         key = self.path('id_ecdsa')
-        secret = self.write('pass', 'sesame')
+        secret = self.secret('pass', 'sesame')
         self.openstack('keypair', 'create', name, '--private-key', key,
                        '--key-type', 'ecdsa', '--key-size', '384',
                        '--passphrase-file', secret)

@@ -45,7 +45,7 @@ class VerifyTest(base.FunctionalTestCase):
     def test_matching_and_mismatching_private_keys(self):
         name = self.unique_name('ver')
         key = self.path('mine')
-        secret = self.write('pass', 'verify-pw')
+        secret = self.secret('pass', 'verify-pw')
         self.openstack('keypair', 'create', name, '--private-key', key,
                        '--passphrase-file', secret)
         ok = self.openstack('keypair', 'verify', name, '--private-key', key,

@@ -78,3 +78,31 @@ class QuotaTest(base.FunctionalTestCase):
                                 expect=1)
         self.assertCleanFailure(result, 'Quota exceeded', "'second'")
         self.assertEqual(['first', 'first.pub'], self.listdir())
+
+
+class LeakCheckTest(base.FunctionalTestCase):
+    """The leak check that ends every functional test can fail."""
+
+    def test_a_private_key_sent_to_nova_is_caught(self):
+        import urllib.request
+
+        key = self.path('id')
+        self.ssh_keygen('-q', '-t', 'ed25519', '-N', '', '-f', key)
+        with open(key, 'rb') as f:
+            private = f.read()
+        request = urllib.request.Request(
+            f'{self.nova_proxy.url}/v2.1/os-keypairs', data=private,
+            method='POST')
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except OSError:
+            pass  # Nova refuses it; the proxy has seen it all the same
+        self.assertRaises(AssertionError, self.assertNothingLeaked)
+        self.nova_proxy.exchanges.clear()
+
+    def test_a_passphrase_on_stderr_is_caught(self):
+        self.secret('pass', 'hunter2-passphrase')
+        self.runs.append(base.Result(['openstack'], 1, '',
+                                     'oops: hunter2-passphrase'))
+        self.assertRaises(AssertionError, self.assertNothingLeaked)
+        self.runs.clear()

@@ -11,9 +11,14 @@ class ImportTest(base.FunctionalTestCase):
 
     def make_key(self, key_type: str = 'ed25519', passphrase: str = '',
                  *extra: str) -> str:
+        """A key made by ssh-keygen; a passphrase goes via SSH_ASKPASS."""
         path = self.path(f'id_{key_type}')
-        self.ssh_keygen('-q', '-t', key_type, '-N', passphrase, '-C',
-                        'user@host', '-f', path, *extra)
+        if passphrase:
+            self.ssh_keygen('-q', '-t', key_type, '-C', 'user@host', '-f',
+                            path, *extra, passphrase=passphrase)
+        else:
+            self.ssh_keygen('-q', '-t', key_type, '-N', '', '-C',
+                            'user@host', '-f', path, *extra)
         return path
 
     def stored_blob(self, name: str) -> str:
@@ -53,7 +58,7 @@ class ImportTest(base.FunctionalTestCase):
 
     def test_encrypted_private_key_derives_the_public_key(self):
         key = self.make_key('ecdsa', 'pw-for-test')
-        secret = self.write('pass', 'pw-for-test\n')
+        secret = self.secret('pass', 'pw-for-test\n')
         name = self.unique_name()
         self.openstack('keypair', 'import', name, '--private-key', key,
                        '--passphrase-file', secret)
