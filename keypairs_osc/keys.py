@@ -119,6 +119,23 @@ def generate(key_type: str, key_size: int | None = None) -> PrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=size)
 
 
+def check_private_key_format(key_type: str, fmt: str) -> None:
+    """Refuse a private key format that the key type cannot be used in.
+
+    ed25519 has no traditional PEM form, and OpenSSH's ssh cannot read an
+    ed25519 key in PKCS#8: a file it would refuse is no use to anybody.
+    """
+    if fmt not in PRIVATE_KEY_FORMATS:
+        raise InvalidKey(f'unknown private key format {fmt!r}; choose one of '
+                         f'{", ".join(PRIVATE_KEY_FORMATS)}')
+    if key_type == 'ed25519' and fmt == 'pem':
+        raise InvalidKey('ed25519 keys have no traditional PEM form; use '
+                         '--private-key-format openssh')
+    if key_type == 'ed25519' and fmt == 'pkcs8':
+        raise InvalidKey('ssh cannot read ed25519 keys in PKCS#8 form; use '
+                         '--private-key-format openssh')
+
+
 def serialize_private_key(key: PrivateKey, fmt: str = 'openssh',
                           passphrase: bytes | None = None) -> bytes:
     """Encode a private key as ssh-keygen would.
@@ -132,18 +149,13 @@ def serialize_private_key(key: PrivateKey, fmt: str = 'openssh',
         encryption = serialization.BestAvailableEncryption(passphrase)
     else:
         encryption = serialization.NoEncryption()
-    if fmt == 'openssh':
-        private_format = serialization.PrivateFormat.OpenSSH
-    elif fmt == 'pkcs8':
-        private_format = serialization.PrivateFormat.PKCS8
-    elif fmt == 'pem':
-        if isinstance(key, ed25519.Ed25519PrivateKey):
-            raise InvalidKey('ed25519 keys have no traditional PEM form; use '
-                            '--private-key-format openssh or pkcs8')
-        private_format = serialization.PrivateFormat.TraditionalOpenSSL
-    else:
-        raise InvalidKey(f'unknown private key format {fmt!r}; choose one of '
-                        f'{", ".join(PRIVATE_KEY_FORMATS)}')
+    check_private_key_format(
+        'ed25519' if isinstance(key, ed25519.Ed25519PrivateKey) else '', fmt)
+    private_format = {
+        'openssh': serialization.PrivateFormat.OpenSSH,
+        'pkcs8': serialization.PrivateFormat.PKCS8,
+        'pem': serialization.PrivateFormat.TraditionalOpenSSL,
+    }[fmt]
     return key.private_bytes(serialization.Encoding.PEM, private_format,
                              encryption)
 
@@ -309,8 +321,13 @@ def _split_key_line(line: str) -> tuple[str, str, str]:
 
 def _skip_options(line: str) -> str:
     in_quotes = False
+    escaped = False
     for i, char in enumerate(line):
-        if char == '"':
+        if escaped:
+            escaped = False
+        elif char == '\\' and line[i + 1:i + 2] == '"':
+            escaped = True  # \" does not end a quoted value, as in sshd
+        elif char == '"':
             in_quotes = not in_quotes
         elif char.isspace() and not in_quotes:
             return line[i:].strip()

@@ -231,14 +231,29 @@ class PrivateKeyFile:
 
 
 def keep_backup(path: str, display_path: str) -> str:
-    """Hard-link ``path`` to the first free ``<path>.bak[.N]`` (0600)."""
+    """Copy ``path`` to the first free ``<path>.bak[.N]`` (0600).
+
+    A copy, not a hard link: the original keeps its mode and content until
+    it is replaced, so a failure before that changes nothing.
+    """
+    with open(path, 'rb') as f:
+        content = f.read()
     candidates = [f'{path}.bak'] + [f'{path}.bak.{n}' for n in range(1, 100)]
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     for candidate in candidates:
         try:
-            os.link(path, candidate)
+            fd = os.open(candidate, flags, PRIVATE_MODE)
         except FileExistsError:
             continue
-        os.chmod(candidate, PRIVATE_MODE)
+        try:
+            os.fchmod(fd, PRIVATE_MODE)
+            _write_all(fd, content)
+            os.fsync(fd)
+        except OSError:
+            os.close(fd)
+            os.unlink(candidate)
+            raise
+        os.close(fd)
         return candidate
     raise FileProblem(f'{display_path}: too many backups exist already; '
                       'remove some of the .bak files')
@@ -253,21 +268,30 @@ def _fsync_directory(directory: str) -> None:
             os.close(fd)
 
 
-def _replace_with(path: str, content: bytes) -> None:
+def _replace_with_backup(path: str, display_path: str,
+                         content: bytes) -> str:
+    """Write the new file, copy the old one aside, then swap them."""
     directory, name = os.path.split(path)
     fd, tmp = tempfile.mkstemp(prefix=f'.{name}.', suffix='.tmp',
                                dir=directory)
+    backup = None
     try:
         os.fchmod(fd, PUBLIC_MODE)
         _write_all(fd, content)
         os.close(fd)
+        fd = -1
+        backup = keep_backup(path, display_path)
         os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
+    except BaseException:
+        if fd >= 0:
             os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if backup is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
         raise
+    return backup
 
 
 def write_public_key(path: str, line: str,
@@ -296,8 +320,7 @@ def write_public_key(path: str, line: str,
         if not replace:
             return f'{path} exists with another key; not overwritten'
         try:
-            backup = keep_backup(full, path)
-            _replace_with(full, content)
+            backup = _replace_with_backup(full, path, content)
         except (OSError, FileProblem) as exc:
             return f'{path}: could not replace it ({exc})'
         return f'The previous {path} was kept as {backup}'

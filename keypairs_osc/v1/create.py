@@ -124,7 +124,8 @@ class CreateKeypair(command.ShowOne):
             '--private-key-format', metavar='<format>', default='openssh',
             choices=keys.PRIVATE_KEY_FORMATS,
             help='Format of the private key: openssh (default), pem '
-                 '(traditional PKCS#1/SEC1, not for ed25519) or pkcs8')
+                 '(traditional PKCS#1/SEC1) or pkcs8; ed25519 keys only in '
+                 'openssh, the one form ssh reads for them')
         passphrase.add_options(parser, 'encrypts the private key')
         parser.add_argument(
             '--force', action='store_true',
@@ -150,11 +151,8 @@ class CreateKeypair(command.ShowOne):
     def _generate(self, parsed_args: argparse.Namespace) -> Any:
         with errors.reported():
             keys.resolve_key_size(parsed_args.key_type, parsed_args.key_size)
-            if (parsed_args.private_key_format == 'pem'
-                    and parsed_args.key_type == 'ed25519'):
-                raise keys.InvalidKey(
-                    'ed25519 keys have no traditional PEM form; use '
-                    '--private-key-format openssh or pkcs8')
+            keys.check_private_key_format(parsed_args.key_type,
+                                          parsed_args.private_key_format)
             secret = passphrase.for_new_key(parsed_args)
         to_stdout = parsed_args.private_key in (None, '-')
         target = None

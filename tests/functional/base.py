@@ -22,6 +22,7 @@ import openstack
 import testtools
 import yaml
 
+from keypairs_osc import keys
 from tests.functional import proxy
 
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
@@ -105,7 +106,11 @@ class FunctionalTestCase(testtools.TestCase):
         return self.write(name, passphrase)
 
     def private_key_needles(self) -> list[str]:
-        """Distinctive lines of every private key file the test made."""
+        """Lines of every private key file the test made, minus public parts.
+
+        OpenSSH private key files also carry the public key in clear; lines
+        that occur in the public key are not secrets and are left out.
+        """
         needles = []
         for root, _, files in os.walk(self.tmp):
             for name in files:
@@ -113,16 +118,24 @@ class FunctionalTestCase(testtools.TestCase):
                 if os.path.islink(path) or not os.path.isfile(path):
                     continue
                 with open(path, 'rb') as f:
-                    text = f.read(65536).decode(errors='replace')
+                    data = f.read(65536)
+                text = data.decode(errors='replace')
                 if 'PRIVATE KEY-----' not in text:
                     continue
-                body = [line for line in text.splitlines()
-                        if len(line) >= 40 and '-----' not in line
-                        and ':' not in line]
-                # The last full lines: in OpenSSH files the first ones hold
-                # the public key in clear, the last ones the private part.
-                needles += body[-3:-1] or body[-1:]
+                public = self._public_text(data)
+                needles += [line for line in text.splitlines()
+                            if len(line) >= 40 and '-----' not in line
+                            and ':' not in line and line not in public]
         return needles
+
+    def _public_text(self, private: bytes) -> str:
+        for secret in [None] + [s.encode() for s in self.secrets]:
+            try:
+                key = keys.load_private_key(private, secret)
+            except keys.InvalidKey:
+                continue
+            return keys.public_key_of(key).openssh
+        return ''
 
     def assertNothingLeaked(self) -> None:
         needles = self.private_key_needles() + self.secrets

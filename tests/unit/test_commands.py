@@ -147,7 +147,8 @@ class CreateTest(CommandTestCase):
                 (('--key-type', 'rsa', '--key-size', '1024'), '2048'),
                 (('--key-type', 'rsa', '--key-size', '32768'), '16384'),
                 (('--key-type', 'ecdsa', '--key-size', '300'), '384'),
-                (('--private-key-format', 'pem'), 'PEM')):
+                (('--private-key-format', 'pem'), 'PEM'),
+                (('--private-key-format', 'pkcs8'), 'ssh cannot read')):
             err = self.assertRaises(exceptions.CommandError, self.run_cmd,
                                     'k', *argv)
             self.assertIn(fragment, str(err))

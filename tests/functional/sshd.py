@@ -1,0 +1,125 @@
+"""A real OpenSSH server on 127.0.0.1 with a configuration of its own.
+
+Its own host key, its own ``authorized_keys``, StrictModes on and password
+logins off: a login succeeds only with the right private key, and only if
+the files are as private as sshd demands.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+SSHD = shutil.which('sshd') or '/usr/sbin/sshd'
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+class SSHServer:
+    def __init__(self):
+        if not os.path.exists(SSHD):
+            raise RuntimeError('sshd is not installed; run '
+                               'tools/ensure-debian-packages openssh-server')
+        # StrictModes refuses directories writable by others (such as
+        # /tmp), so the server lives inside the checkout.
+        base = os.path.join(ROOT, '.devcloud')
+        os.makedirs(base, mode=0o755, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix='sshd-', dir=base)
+        os.chmod(self.dir, 0o700)
+        self.authorized_keys = os.path.join(self.dir, 'authorized_keys')
+        self.user = getpass.getuser()
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> SSHServer:
+        host_key = os.path.join(self.dir, 'host_ed25519')
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                        host_key], check=True)
+        self.authorize([])
+        config = os.path.join(self.dir, 'sshd_config')
+        with open(config, 'w') as f:
+            f.write(f"""\
+Port {self.port}
+ListenAddress 127.0.0.1
+HostKey {host_key}
+PidFile {self.dir}/sshd.pid
+AuthorizedKeysFile {self.authorized_keys}
+StrictModes yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+LogLevel VERBOSE
+""")
+        if os.geteuid() == 0:
+            os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
+        self.log = os.path.join(self.dir, 'sshd.log')
+        self.proc = subprocess.Popen(
+            [SSHD, '-D', '-e', '-f', config], stdout=subprocess.DEVNULL,
+            stderr=open(self.log, 'wb'), start_new_session=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f'sshd exited: {self.log_tail()}')
+            try:
+                with socket.create_connection(('127.0.0.1', self.port), 1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f'sshd did not start: {self.log_tail()}')
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self) -> str:
+        try:
+            with open(self.log, errors='replace') as f:
+                return ''.join(f.readlines()[-15:])
+        except OSError:
+            return '(no log)'
+
+    def authorize(self, public_keys: list[str]) -> None:
+        """Replace authorized_keys with exactly these lines (0600)."""
+        fd = os.open(self.authorized_keys,
+                     os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            f.write(''.join(key.strip() + '\n' for key in public_keys))
+
+    def ssh(self, private_key: str, command: str,
+            askpass: str | None = None) -> subprocess.CompletedProcess:
+        """Log in with the system's ssh client and run ``command``."""
+        env = dict(os.environ)
+        argv = ['ssh', '-F', '/dev/null', '-i', private_key,
+                '-p', str(self.port), '-o', 'IdentitiesOnly=yes',
+                '-o', 'IdentityAgent=none',
+                '-o', 'StrictHostKeyChecking=no',
+                '-o', 'UserKnownHostsFile=/dev/null',
+                '-o', 'PasswordAuthentication=no',
+                '-o', 'KbdInteractiveAuthentication=no',
+                '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR']
+        if askpass:
+            # The passphrase reaches ssh through SSH_ASKPASS, never argv.
+            env.update(SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE='force',
+                       DISPLAY=env.get('DISPLAY', ':0'))
+            argv += ['-o', 'BatchMode=no']
+        else:
+            argv += ['-o', 'BatchMode=yes']
+        argv += [f'{self.user}@127.0.0.1', command]
+        return subprocess.run(argv, capture_output=True, text=True, env=env,
+                              stdin=subprocess.DEVNULL, timeout=60,
+                              check=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
