@@ -84,6 +84,10 @@ def is_not_found(exc: BaseException | None) -> bool:
     return isinstance(exc, sdk_exceptions.NotFoundException)
 
 
+def is_conflict(exc: BaseException | None) -> bool:
+    return isinstance(exc, sdk_exceptions.ConflictException)
+
+
 def is_ambiguous(exc: BaseException | None) -> bool:
     """True when a request may have taken effect although it failed.
 

@@ -476,6 +476,7 @@ def load_private_key(data: bytes,
     except UnicodeDecodeError:
         raise InvalidKey('not a private key: the input is binary, not text')
     if '-----BEGIN OPENSSH PRIVATE KEY-----' in text:
+        _check_openssh_kdf_rounds(text)
         loader = serialization.load_ssh_private_key
     elif _PRIVATE_MARKERS.search(text) and '-----BEGIN' in text:
         loader = serialization.load_pem_private_key
@@ -502,6 +503,37 @@ def load_private_key(data: bytes,
         raise InvalidKey('unsupported private key type; use ed25519, ecdsa '
                         'or rsa')
     return key
+
+
+#: ssh-keygen uses 16 bcrypt rounds (``-a``); a corrupt or hostile file could
+#: ask for billions and hang the command.
+MAX_BCRYPT_ROUNDS = 1024
+
+
+def _check_openssh_kdf_rounds(text: str) -> None:
+    """Refuse an OpenSSH key whose bcrypt KDF asks for absurd work."""
+    match = re.search(r'-----BEGIN OPENSSH PRIVATE KEY-----(.*?)-----END',
+                      text, re.DOTALL)
+    if not match:
+        return  # the loader reports the missing END line
+    try:
+        raw = base64.b64decode(''.join(match.group(1).split()))
+        magic = b'openssh-key-v1\0'
+        if not raw.startswith(magic):
+            return
+        _, offset = _read_ssh_string(raw, len(magic))   # cipher name
+        kdf, offset = _read_ssh_string(raw, offset)
+        options, _ = _read_ssh_string(raw, offset)
+        if kdf != b'bcrypt':
+            return
+        _, rounds_at = _read_ssh_string(options, 0)      # salt
+        (rounds,) = struct.unpack('>I', options[rounds_at:rounds_at + 4])
+    except (InvalidKey, binascii.Error, ValueError, struct.error):
+        return  # malformed: the loader gives the precise error
+    if rounds > MAX_BCRYPT_ROUNDS:
+        raise InvalidKey(f'the private key asks for {rounds} bcrypt rounds; '
+                         f'refusing more than {MAX_BCRYPT_ROUNDS} (corrupt '
+                         'file?)')
 
 
 def private_key_is_encrypted(data: bytes) -> bool:

@@ -264,10 +264,11 @@ class ImportKeypair(command.ShowOne):
         try:
             keypair = _register(self.app, parsed_args, upload, user_id)
         except exceptions.CommandError as exc:
-            if not (parsed_args.exist_ok and
-                    '(HTTP 409)' in str(exc)):
-                raise
-            keypair = self._existing_same_key(parsed_args, info, user_id)
+            if parsed_args.exist_ok and errors.is_conflict(exc.__cause__):
+                keypair = self._existing_same_key(parsed_args, info, user_id)
+            else:
+                keypair = _created_despite(exc, self.app, parsed_args.name,
+                                           info, user_id)
         return common.show_columns(keypair, 'public_key', 'private_key')
 
     def _default_public_key(self) -> str:

@@ -49,8 +49,18 @@ class DeleteKeypair(command.Command):
                 if (parsed_args.ignore_missing
                         and errors.is_not_found(exc.__cause__)):
                     return None
+                if errors.is_ambiguous(exc.__cause__) and gone(name):
+                    return None  # it took effect; only the answer was lost
                 return str(exc)
             return None
+
+        def gone(name: str) -> bool:
+            """Whether a key pair whose delete failed ambiguously is gone."""
+            try:
+                api.get(compute, name, user_id=user_id, version=version)
+            except errors.REPORTED as exc:
+                return errors.is_not_found(exc)
+            return False
 
         names = parsed_args.name
         workers = min(MAX_WORKERS, len(names))

@@ -189,7 +189,8 @@ class FunctionalTestCase(testtools.TestCase):
     def openstack(self, *args: str, cloud: str | None = None,
                   stdin: str | bytes | None = None,
                   env: dict[str, str] | None = None,
-                  expect: int | None = 0) -> Result:
+                  expect: int | None = 0,
+                  preexec=None) -> Result:
         argv = [OPENSTACK]
         if cloud != '':
             argv += ['--os-cloud', cloud or self.cloud]
@@ -200,7 +201,8 @@ class FunctionalTestCase(testtools.TestCase):
         full_env.update(env or {})
         data = stdin.encode() if isinstance(stdin, str) else stdin
         proc = subprocess.run(argv, input=data, capture_output=True,
-                              env=full_env, timeout=120, check=False)
+                              env=full_env, timeout=120, check=False,
+                              preexec_fn=preexec)
         result = Result(argv, proc.returncode,
                         proc.stdout.decode(errors='replace'),
                         proc.stderr.decode(errors='replace'))

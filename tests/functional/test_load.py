@@ -1,0 +1,134 @@
+"""Load: 16 concurrent openstack processes, up to and past the quota.
+
+Every success must be real (the key pair is in Nova and, for a create, its
+private key is saved and matches), every failure a clear one-line message,
+and nothing orphaned in Nova or on disk.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import subprocess
+import uuid
+
+from tests.functional import base
+
+PROCESSES = 16
+QUOTA = 10
+
+
+class LoadTest(base.FunctionalTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        admin = base.connection(base.ADMIN)
+        suffix = uuid.uuid4().hex[:8]
+        cls.password = uuid.uuid4().hex
+        cls.project = admin.identity.create_project(
+            name=f'load-{suffix}', domain_id='default')
+        cls.user = admin.identity.create_user(
+            name=f'load-{suffix}', password=cls.password,
+            domain_id='default', default_project_id=cls.project.id)
+        admin.identity.assign_project_role_to_user(
+            cls.project, cls.user, admin.identity.find_role('member'))
+        admin.set_compute_quotas(cls.project.id, key_pairs=QUOTA)
+
+    @classmethod
+    def tearDownClass(cls):
+        admin = base.connection(base.ADMIN)
+        admin.identity.delete_user(cls.user, ignore_missing=True)
+        admin.identity.delete_project(cls.project, ignore_missing=True)
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        with open(self.clouds_yaml) as f:
+            import yaml
+            config = yaml.safe_load(f)
+        cloud = config['clouds'][base.DEMO]
+        cloud['auth'].update(username=self.user.name,
+                             password=self.password,
+                             project_name=self.project.name)
+        config['clouds'] = {'load': cloud}
+        path = os.path.join(os.path.dirname(self.clouds_yaml), 'load.yaml')
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            yaml.safe_dump(config, f)
+        self.env = dict(os.environ, OS_CLIENT_CONFIG_FILE=path)
+        import openstack
+        self.conn = openstack.connect(
+            auth_url=base.connection(base.DEMO).config.get_auth_args()[
+                'auth_url'],
+            username=self.user.name, password=self.password,
+            project_name=self.project.name, user_domain_name='Default',
+            project_domain_name='Default')
+
+    def run_all(self, commands: list[list[str]]) -> list[base.Result]:
+        def one(args: list[str]) -> base.Result:
+            argv = [base.OPENSTACK, '--os-cloud', 'load', *args]
+            proc = subprocess.run(argv, capture_output=True, text=True,
+                                  env=self.env, timeout=300, check=False)
+            return base.Result(argv, proc.returncode, proc.stdout,
+                               proc.stderr)
+
+        with concurrent.futures.ThreadPoolExecutor(PROCESSES) as pool:
+            results = list(pool.map(one, commands))
+        self.runs.extend(results)
+        return results
+
+    def stored(self) -> dict[str, str]:
+        return {k.name: k.public_key for k in self.conn.compute.keypairs()}
+
+    def test_concurrent_creates_imports_and_deletes_past_the_quota(self):
+        public = self.path('shared')
+        self.ssh_keygen('-q', '-t', 'ed25519', '-N', '', '-f', public)
+        commands, files = [], {}
+        for i in range(PROCESSES):
+            name = f'load-{i:02d}'
+            if i % 4 == 3:
+                commands.append(['keypair', 'import', name, '--public-key',
+                                 public + '.pub'])
+            else:
+                files[name] = self.path(f'id-{i:02d}')
+                commands.append(['keypair', 'create', name, '--key-type',
+                                 'ecdsa', '--private-key', files[name]])
+        results = self.run_all(commands)
+
+        stored = self.stored()
+        succeeded = {cmd[2] for cmd, r in zip(commands, results,
+                                              strict=True)
+                     if r.returncode == 0}
+        self.assertEqual(succeeded, set(stored),
+                         'successes and Nova disagree')
+        self.assertLessEqual(len(stored), QUOTA)
+        self.assertGreater(len(stored), 0)
+        self.assertLess(len(succeeded), PROCESSES,
+                        'the quota was never reached')
+        for cmd, result in zip(commands, results, strict=True):
+            name = cmd[2]
+            if result.returncode == 0:
+                if name in files:
+                    derived = self.ssh_keygen('-y', '-f', files[name])
+                    self.assertEqual(stored[name].split()[1],
+                                     derived.split()[1])
+                    self.assertPrivateFile(files[name])
+                continue
+            self.assertCleanFailure(result, f"'{name}'")
+            self.assertIn('Quota exceeded', result.stderr)
+            if name in files:
+                self.assertFalse(os.path.exists(files[name]),
+                                 f'orphan private key for {name}')
+        leftovers = [f for f in self.listdir() if f.startswith('.')]
+        self.assertEqual([], leftovers, 'temporary files left behind')
+
+        names = sorted(f'load-{i:02d}' for i in range(PROCESSES))
+        deletes = self.run_all([['keypair', 'delete', name]
+                                for name in names])
+        for name, result in zip(names, deletes, strict=True):
+            if name in stored:
+                self.assertEqual(0, result.returncode, result.stderr)
+            else:
+                self.assertCleanFailure(result, '1 of 1 keys failed')
+        self.assertEqual({}, self.stored())
