@@ -106,3 +106,26 @@ class LeakCheckTest(base.FunctionalTestCase):
                                      'oops: hunter2-passphrase'))
         self.assertRaises(AssertionError, self.assertNothingLeaked)
         self.runs.clear()
+
+
+class DebugOutputTest(base.FunctionalTestCase):
+    """--debug shows every request, and still no secret."""
+
+    def test_debug_runs_show_requests_but_no_private_material(self):
+        name = self.unique_name('debug')
+        key = self.path('id')
+        secret = self.secret('pass', 'debug-run-passphrase')
+        created = self.openstack('--debug', 'keypair', 'create', name,
+                                 '--key-type', 'rsa', '--key-size', '2048',
+                                 '--private-key', key,
+                                 '--passphrase-file', secret)
+        self.assertIn('REQ: curl', created.stderr)
+        imported = self.openstack('--debug', 'keypair', 'import',
+                                  self.unique_name('debug'),
+                                  '--private-key', key,
+                                  '--passphrase-file', secret)
+        self.assertIn('POST', imported.stderr)
+        self.openstack('--debug', 'keypair', 'verify', name,
+                       '--private-key', key, '--passphrase-file', secret)
+        self.assertTrue(self.private_key_needles())
+        self.assertNothingLeaked()
