@@ -1,13 +1,18 @@
 """Key pair requests, each at the microversion it needs.
 
-Thin wrappers over openstacksdk's Keypair resource: they pick the
-microversion (see :mod:`keypairs_osc.microversion`), check names, and send
-exactly one request each (list follows the server's paging links).
+Thin wrappers over openstacksdk's Keypair resource. Each request is sent at
+the microversion its features need (see :mod:`keypairs_osc.microversion`)
+without asking the server first: the compute version document costs a round
+trip on every command, and every cloud of the last decade offers the
+versions asked for. Only when the server answers 406 (version not
+acceptable) is its range fetched, to retry at a version it offers or to say
+clearly which feature it lacks. Names are checked before anything is sent.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from openstack.compute.v2 import keypair as sdk_keypair
 from openstack import exceptions as sdk_exceptions
@@ -16,6 +21,7 @@ from keypairs_osc import microversion
 from keypairs_osc import names
 
 Keypair = sdk_keypair.Keypair
+T = TypeVar('T')
 
 
 def _needs(user_id: str | None = None, key_type: str | None = None,
@@ -32,60 +38,65 @@ def _needs(user_id: str | None = None, key_type: str | None = None,
     return needs
 
 
-def lookup_version(proxy: Any, user_id: str | None = None,
-                   name: str | None = None) -> str | None:
-    """The version for show and delete; checks ``name`` against it."""
-    version = microversion.choose(proxy, _needs(user_id, name=name))
-    if name is not None:
-        names.check(name, version)
-    return version
+def _negotiated(proxy: Any, needs: dict[str, str],
+                request: Callable[[str | None], T]) -> tuple[str | None, T]:
+    """Run ``request(version)``; on a 406, learn the server's range, retry."""
+    version = microversion.choose(proxy, needs, discover=False)
+    try:
+        return version, request(version)
+    except sdk_exceptions.HttpException as exc:
+        if exc.status_code != 406 or microversion.pinned(proxy):
+            raise
+    version = microversion.choose(proxy, needs, discover=True)
+    return version, request(version)
 
 
 def create(proxy: Any, name: str, public_key: str,
            key_type: str | None = None,
            user_id: str | None = None) -> Keypair:
     """Register ``public_key`` as key pair ``name``; one POST."""
-    version = microversion.choose(proxy, _needs(user_id, key_type, name))
-    names.check(name, version)
     attrs: dict[str, Any] = {'name': name, 'public_key': public_key}
     if key_type:
         attrs['type'] = key_type  # core's key_type= never reached Nova
     if user_id:
         attrs['user_id'] = user_id
-    return Keypair.new(**attrs).create(proxy, microversion=version)
+
+    def request(version: str | None) -> Keypair:
+        names.check(name, version)
+        return Keypair.new(**attrs).create(proxy, microversion=version)
+
+    return _negotiated(proxy, _needs(user_id, key_type, name), request)[1]
 
 
-def get(proxy: Any, name: str, user_id: str | None = None,
-        version: str | None = None) -> Keypair:
+def get(proxy: Any, name: str, user_id: str | None = None) -> Keypair:
     """Fetch one key pair by name; one GET."""
-    if version is None:
-        version = lookup_version(proxy, user_id, name)
     params = {'user_id': user_id} if user_id else {}
-    return Keypair.new(name=name).fetch(
-        proxy, microversion=version,
-        error_message=f"No Keypair found for {name}", **params)
+
+    def request(version: str | None) -> Keypair:
+        names.check(name, version)
+        return Keypair.new(name=name).fetch(
+            proxy, microversion=version,
+            error_message=f"No Keypair found for {name}", **params)
+
+    return _negotiated(proxy, _needs(user_id, name=name), request)[1]
 
 
-def delete(proxy: Any, name: str, user_id: str | None = None,
-           version: str | None = None) -> None:
+def delete(proxy: Any, name: str, user_id: str | None = None) -> None:
     """Delete one key pair by name; one DELETE."""
-    if version is None:
-        version = lookup_version(proxy, user_id, name)
     params = {'user_id': user_id} if user_id else None
-    Keypair.new(name=name).delete(proxy, microversion=version, params=params)
+
+    def request(version: str | None) -> None:
+        names.check(name, version)
+        Keypair.new(name=name).delete(proxy, microversion=version,
+                                      params=params)
+
+    _negotiated(proxy, _needs(user_id, name=name), request)
 
 
-def list_version(proxy: Any, other_user: bool = False,
-                 paging: bool = False) -> str | None:
-    """The version for list: other users' key pairs and paging need more."""
-    return microversion.choose(
-        proxy, _needs('user' if other_user else None, paging=paging))
-
-
-def list_(proxy: Any, version: str | None, user_id: str | None = None,
-          limit: int | None = None, marker: str | None = None,
-          max_items: int | None = None) -> list[Keypair]:
-    """All key pairs, page by page, or up to ``max_items``.
+def list_(proxy: Any, user_id: str | None = None, limit: int | None = None,
+          marker: str | None = None, max_items: int | None = None,
+          other_user: bool = False) -> tuple[str | None, list[Keypair]]:
+    """(microversion used, key pairs), page by page, up to ``max_items``.
 
     ``limit`` is the page size, as in core. Pages are followed by the
     server's ``next`` link; the marker is sent as a plain value (the SDK's
@@ -98,17 +109,27 @@ def list_(proxy: Any, version: str | None, user_id: str | None = None,
         query['limit'] = limit
     if marker is not None:
         query['marker'] = marker
-    found: list[Keypair] = []
-    while True:
-        response = proxy.get('/os-keypairs', params=query,
-                             microversion=version, raise_exc=False)
-        sdk_exceptions.raise_from_response(response)
-        body = response.json()
-        page = [Keypair.existing(**item) for item in body.get('keypairs', [])]
-        found.extend(page)
-        if max_items is not None and len(found) >= max_items:
-            return found[:max_items]
-        links = body.get('keypairs_links') or []
-        if not page or not any(link.get('rel') == 'next' for link in links):
-            return found
-        query['marker'] = page[-1].name
+    paging = limit is not None or marker is not None
+
+    def request(version: str | None) -> list[Keypair]:
+        found: list[Keypair] = []
+        page_query = dict(query)
+        while True:
+            response = proxy.get('/os-keypairs', params=page_query,
+                                 microversion=version, raise_exc=False)
+            sdk_exceptions.raise_from_response(response)
+            body = response.json()
+            page = [Keypair.existing(**item)
+                    for item in body.get('keypairs', [])]
+            found.extend(page)
+            if max_items is not None and len(found) >= max_items:
+                return found[:max_items]
+            links = body.get('keypairs_links') or []
+            if not page or not any(link.get('rel') == 'next'
+                                   for link in links):
+                return found
+            page_query['marker'] = page[-1].name
+
+    needs = _needs('user' if (user_id or other_user) else None,
+                   paging=paging)
+    return _negotiated(proxy, needs, request)

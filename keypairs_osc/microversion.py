@@ -60,14 +60,17 @@ def pinned(proxy: Any) -> str | None:
     return getattr(proxy, 'default_microversion', None) or None
 
 
-def choose(proxy: Any, needs: Mapping[str, str] | None = None) -> str | None:
+def choose(proxy: Any, needs: Mapping[str, str] | None = None,
+           discover: bool = True) -> str | None:
     """The microversion for a request that needs each of ``needs``.
 
     ``needs`` maps a description of a feature ("--limit") to the version it
     needs. A version the user pinned is used as it is, after checking it is
     new enough; otherwise the request asks for the baseline, or more when a
-    feature needs more and the server offers it. None means "no microversion
-    header", for a server without microversions.
+    feature needs more. With ``discover`` the server's range is fetched
+    first: a need beyond it is a clear error, and None means "no
+    microversion header", for a server without microversions. Without it,
+    no request is made and the wanted version is returned as it is.
     """
     needs = dict(needs or {})
     user_version = pinned(proxy)
@@ -79,6 +82,9 @@ def choose(proxy: Any, needs: Mapping[str, str] | None = None) -> str | None:
                     f'{feature} needs compute API microversion {need} or '
                     f'later, but --os-compute-api-version is {user_version}')
         return user_version
+    if not discover:
+        wanted = max([BASELINE] + list(needs.values()), key=parse)
+        return wanted
     offered = server_range(proxy)
     if offered is None:
         if needs:

@@ -129,8 +129,9 @@ class CreateKeypair(command.ShowOne):
         passphrase.add_options(parser, 'encrypts the private key')
         parser.add_argument(
             '--force', action='store_true',
-            help='Replace an existing non-empty private key file; the old '
-                 'one is kept as <file>.bak')
+            help='Replace an existing non-empty private key file, and a '
+                 '<file>.pub holding another key; the old ones are kept as '
+                 '<file>.bak and <file>.pub.bak')
         common.add_type_option(parser)
         common.add_user_options(parser, 'The owner of the key pair')
         return parser

@@ -36,15 +36,14 @@ class DeleteKeypair(command.Command):
             common.precheck_name(name)
         compute = self.app.client_manager.compute
         user_id = common.resolve_user_id(self.app, parsed_args)
-        # One version negotiation (and one token) for all the deletes.
+        # Authenticate once, before the deletes run in parallel.
         with errors.reported('key pairs'):
-            version = api.lookup_version(compute, user_id)
+            compute.get_endpoint()
 
         def delete(name: str) -> str | None:
             try:
                 with errors.reported():
-                    api.delete(compute, name, user_id=user_id,
-                               version=version)
+                    api.delete(compute, name, user_id=user_id)
             except exceptions.CommandError as exc:
                 if (parsed_args.ignore_missing
                         and errors.is_not_found(exc.__cause__)):
@@ -57,7 +56,7 @@ class DeleteKeypair(command.Command):
         def gone(name: str) -> bool:
             """Whether a key pair whose delete failed ambiguously is gone."""
             try:
-                api.get(compute, name, user_id=user_id, version=version)
+                api.get(compute, name, user_id=user_id)
             except errors.REPORTED as exc:
                 return errors.is_not_found(exc)
             return False

@@ -49,7 +49,6 @@ class ListKeypair(command.Lister):
             raise exceptions.CommandError(
                 '--project is not compatible with --marker')
         compute = self.app.client_manager.compute
-        paging = parsed_args.limit is not None or bool(parsed_args.marker)
         user_ids: list[str | None]
         if parsed_args.project:
             user_ids = sorted(self._project_user_ids(parsed_args))
@@ -60,18 +59,14 @@ class ListKeypair(command.Lister):
         else:
             user_ids = [None]
             needs_user = False
-        with errors.reported('key pairs'):
-            version = api.list_version(compute, other_user=needs_user,
-                                       paging=paging)
-
-        def fetch(user_id: str | None) -> list[tuple[str | None, Any]]:
+        def fetch(user_id: str | None) -> tuple[str | None, list[Any]]:
             with errors.reported(f'key pairs of user {user_id}'
                                  if user_id else 'key pairs'):
-                found = api.list_(compute, version, user_id=user_id,
-                                  limit=parsed_args.limit,
-                                  marker=parsed_args.marker,
-                                  max_items=parsed_args.max_items)
-            return [(user_id, kp) for kp in found]
+                return api.list_(compute, user_id=user_id,
+                                 limit=parsed_args.limit,
+                                 marker=parsed_args.marker,
+                                 max_items=parsed_args.max_items,
+                                 other_user=needs_user)
 
         if len(user_ids) > 1:
             workers = min(MAX_WORKERS, len(user_ids))
@@ -79,7 +74,12 @@ class ListKeypair(command.Lister):
                 pages = list(pool.map(fetch, user_ids))
         else:
             pages = [fetch(u) for u in user_ids]
-        rows = [row for page in pages for row in page]
+        rows = [(user_id, keypair)
+                for user_id, (_, page) in zip(user_ids, pages, strict=True)
+                for keypair in page]
+        # The microversion the answers came at decides core's Type column.
+        version = pages[0][0] if pages else microversion.choose(
+            compute, {}, discover=False)
 
         columns: tuple[str, ...] = ('Name', 'Fingerprint')
         if microversion.supports(version, microversion.KEY_TYPE):

@@ -84,15 +84,28 @@ class FunctionalTestCase(testtools.TestCase):
         auth_url = config['clouds'][DEMO]['auth']['auth_url']
         self.keystone_proxy = self.useFixture_proxy(_port(auth_url))
         self.nova_proxy = self.useFixture_proxy(_port(compute_url))
+        # The catalog Keystone hands out names the Nova proxy, so the CLI
+        # finds Nova exactly as it would on a real cloud.
+        for upstream, front in ((compute_url, self.nova_proxy),
+                                (auth_url, self.keystone_proxy)):
+            origin = f'http://127.0.0.1:{_port(upstream)}'.encode()
+            self.keystone_proxy.rewrite[origin] = front.url.encode()
         for cloud in config['clouds'].values():
             cloud['auth']['auth_url'] = f'{self.keystone_proxy.url}/v3'
-            cloud['compute_endpoint_override'] = f'{self.nova_proxy.url}/v2.1'
-            cloud['api_timeout'] = 4
         config_dir = tempfile.mkdtemp(prefix='kp-conf-')
         self.addCleanup(shutil.rmtree, config_dir, True)
         self.clouds_yaml = os.path.join(config_dir, 'clouds.yaml')
         fd = os.open(self.clouds_yaml, os.O_WRONLY | os.O_CREAT, 0o600)
         with os.fdopen(fd, 'w') as f:
+            yaml.safe_dump(config, f)
+
+    def set_api_timeout(self, seconds: float) -> None:
+        """Make the CLI give up on an answer after ``seconds``."""
+        with open(self.clouds_yaml) as f:
+            config = yaml.safe_load(f)
+        for cloud in config['clouds'].values():
+            cloud['api_timeout'] = seconds
+        with open(self.clouds_yaml, 'w') as f:
             yaml.safe_dump(config, f)
 
     def useFixture_proxy(self, upstream_port: int) -> proxy.Proxy:

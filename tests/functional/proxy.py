@@ -48,8 +48,13 @@ class Proxy:
     """``with Proxy(upstream_port) as p:`` serves on ``p.url``."""
 
     def __init__(self, upstream_port: int, upstream_host: str = '127.0.0.1',
-                 slow_seconds: float = 6.0):
+                 slow_seconds: float = 6.0, delay: float = 0.0):
+        """``delay`` seconds are added to every round trip (a WAN)."""
         self.upstream = (upstream_host, upstream_port)
+        self.delay = delay
+        #: Replacements in answers, e.g. to point Keystone's catalog at
+        #: another proxy, so clients find it as they would on a real cloud.
+        self.rewrite: dict[bytes, bytes] = {}
         self.exchanges: list[Exchange] = []
         self.rule: FaultRule | None = None
         self.slow_seconds = slow_seconds
@@ -100,6 +105,8 @@ class Proxy:
     def _serve(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get('Content-Length') or 0)
         body = handler.rfile.read(length) if length else b''
+        if self.delay:
+            time.sleep(self.delay)
         exchange = Exchange(handler.command, handler.path,
                             dict(handler.headers.items()), body)
         fault = self.rule(handler.command, handler.path) if self.rule else None
@@ -117,6 +124,8 @@ class Proxy:
             self._drop(handler)
             return
         status, headers, payload = self._forward(handler, body)
+        for old, new in self.rewrite.items():
+            payload = payload.replace(old, new)
         exchange.status = status
         if fault == 'commit-then-500':
             self._answer(handler, 500, exchange)

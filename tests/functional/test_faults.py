@@ -81,6 +81,8 @@ class RemoteFaultCreateTest(FaultTestCase):
         self.assertEqual([], self.listdir())
 
     def test_answer_slower_than_the_client_timeout(self):
+        self.set_api_timeout(4)
+        self.nova_proxy.slow_seconds = 8
         name, key, result = self.create_with_fault('slow', 1)
         self.assertCleanFailure(result, 'time')
         self.assertConsistent(name, key)

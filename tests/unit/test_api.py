@@ -50,11 +50,32 @@ class CreateRequestTest(testtools.TestCase):
         api.create(proxy, 'me@host.example', 'key')
         self.assertEqual('2.92', proxy.post.call_args.kwargs['microversion'])
 
-    def test_names_with_dots_on_an_older_cloud_fail_before_sending(self):
+    def test_names_with_dots_on_an_older_cloud_say_which_version(self):
         proxy = fakes.compute(high=(2, 90))
-        self.assertRaises(microversion.MicroversionError, api.create, proxy,
-                          'a.b', 'key')
-        proxy.post.assert_not_called()
+        proxy.post.return_value = fakes.response(
+            406, {'computeFault': {'message': 'Version 2.92 is not '
+                                   'supported by the API.', 'code': 406}})
+        err = self.assertRaises(microversion.MicroversionError, api.create,
+                                proxy, 'a.b', 'key')
+        self.assertIn('2.92', str(err))
+        self.assertIn('2.90', str(err))
+        proxy.post.assert_called_once()
+
+    def test_no_discovery_request_when_the_version_is_accepted(self):
+        proxy = self.created(fakes.compute())
+        api.create(proxy, 'k', 'key')
+        proxy.get_endpoint_data.assert_not_called()
+
+    def test_406_on_an_ancient_cloud_retries_at_a_version_it_offers(self):
+        proxy = fakes.compute(high=(2, 5))
+        proxy.post.side_effect = [
+            fakes.response(406, {'computeFault': {'message': 'no',
+                                                  'code': 406}}),
+            self.created(fakes.compute()).post.return_value]
+        api.create(proxy, 'k', 'key')
+        versions = [c.kwargs['microversion']
+                    for c in proxy.post.call_args_list]
+        self.assertEqual(['2.10', '2.5'], versions)
 
     def test_pinned_old_version_refuses_dotted_name_before_sending(self):
         proxy = fakes.compute(pinned='2.50')
@@ -73,7 +94,8 @@ class ListRequestTest(testtools.TestCase):
     def test_follows_next_links_with_a_plain_marker(self):
         proxy = fakes.compute()
         proxy.get.side_effect = [_page(['a', 'b'], 'b'), _page(['c'])]
-        found = api.list_(proxy, '2.35', limit=2)
+        version, found = api.list_(proxy, limit=2)
+        self.assertEqual('2.35', version)
         self.assertEqual(['a', 'b', 'c'], [k.name for k in found])
         second = proxy.get.call_args_list[1].kwargs['params']
         self.assertEqual({'limit': 2, 'marker': 'b'}, second)
@@ -81,14 +103,14 @@ class ListRequestTest(testtools.TestCase):
     def test_max_items_stops_early(self):
         proxy = fakes.compute()
         proxy.get.side_effect = [_page(['a', 'b'], 'b'), _page(['c'])]
-        found = api.list_(proxy, '2.35', limit=2, max_items=2)
+        _, found = api.list_(proxy, limit=2, max_items=2)
         self.assertEqual(['a', 'b'], [k.name for k in found])
         self.assertEqual(1, proxy.get.call_count)
 
     def test_one_request_without_paging(self):
         proxy = fakes.compute()
         proxy.get.return_value = _page(['a'])
-        api.list_(proxy, '2.10', user_id='u')
+        api.list_(proxy, user_id='u')
         proxy.get.assert_called_once_with(
             '/os-keypairs', params={'user_id': 'u'}, microversion='2.10',
             raise_exc=False)
@@ -99,5 +121,5 @@ class ListRequestTest(testtools.TestCase):
             400, {'badRequest': {'message': 'Marker x could not be found.',
                                  'code': 400}})
         exc = self.assertRaises(sdk_exceptions.BadRequestException,
-                                api.list_, proxy, '2.35', marker='x')
+                                api.list_, proxy, marker='x')
         self.assertIn('Marker x', str(exc.details))
