@@ -1156,3 +1156,33 @@ class TestDescribeStored(KeyTestCase):
         self.assertEqual(('ssh-rsa', 1024, 'old'),
                          (info.algorithm, info.bits, info.comment))
         self.assertRegex(info.fingerprint_sha256, SHA256_FORMAT)
+
+
+class TestBcryptRoundsCap(testtools.TestCase):
+    """A corrupt or hostile OpenSSH key cannot make the KDF run for hours."""
+
+    def with_rounds(self, rounds: int) -> bytes:
+        data = keys.serialize_private_key(keys.generate('ed25519'),
+                                          'openssh', b'pw').decode()
+        lines = data.splitlines()
+        raw = bytearray(base64.b64decode(''.join(lines[1:-1])))
+        # kdfoptions: string(salt of 16 bytes), then uint32 rounds.
+        at = raw.index(b'bcrypt') + len(b'bcrypt') + 4 + 4 + 16
+        self.assertEqual(16, struct.unpack('>I', raw[at:at + 4])[0])
+        raw[at:at + 4] = struct.pack('>I', rounds)
+        body = base64.b64encode(bytes(raw)).decode()
+        return '\n'.join([lines[0]] + [body[i:i + 70] for i in range(
+            0, len(body), 70)] + [lines[-1], '']).encode()
+
+    def test_billions_of_rounds_are_refused_before_any_work(self):
+        error = self.assertRaises(keys.InvalidKey, keys.load_private_key,
+                                  self.with_rounds(2**31), b'pw')
+        self.assertIn('2147483648 bcrypt rounds', str(error))
+
+    def test_one_over_the_cap_is_refused(self):
+        self.assertRaises(keys.InvalidKey, keys.load_private_key,
+                          self.with_rounds(keys.MAX_BCRYPT_ROUNDS + 1),
+                          b'pw')
+
+    def test_ssh_keygens_default_rounds_load(self):
+        keys.load_private_key(self.with_rounds(16), b'pw')
