@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 from openstack import utils as sdk_utils
@@ -14,7 +15,11 @@ from keypairs_osc import keys
 from keypairs_osc import microversion
 from keypairs_osc import names
 from keypairs_osc import passphrase
+from keypairs_osc import record
 from keypairs_osc import securefile
+from keypairs_osc import servers
+
+LOG = logging.getLogger(__name__)
 
 #: Fields of a key pair that are never displayed as columns.
 HIDDEN = ('links', 'location')
@@ -84,3 +89,39 @@ def load_private_key(path: str,
         secret = passphrase.for_existing_key(
             parsed_args, keys.private_key_is_encrypted(data), path)
         return keys.public_key_of(keys.load_private_key(data, secret))
+
+
+def cloud_id(app: Any) -> str:
+    """What names this cloud in the local record: its compute endpoint."""
+    return str(app.client_manager.compute.get_endpoint())
+
+
+def own_user_id(app: Any) -> str | None:
+    """Our own user ID, from the token we already hold."""
+    try:
+        return app.client_manager.auth_ref.user_id
+    except Exception:  # an auth plugin without a user
+        return None
+
+
+def remember_private_key(app: Any, keypair: Any, path: str,
+                         info: keys.PublicKeyInfo) -> None:
+    """Note where the private key of ``keypair`` is; never fail for it."""
+    try:
+        record.remember(cloud_id(app), keypair.user_id or own_user_id(app),
+                        keypair.name, path, info.fingerprint_sha256)
+    except (OSError, errors.REPORTED) as exc:
+        LOG.warning('Could not note where the private key is (%s); '
+                    '"keypair ssh" will need --identity', exc)
+
+
+def servers_of(app: Any, name: str, user_id: str | None,
+               all_projects: bool = False) -> list[servers.ServerRef] | str:
+    """The servers booted with key pair ``name``, or why we cannot tell."""
+    try:
+        return servers.using(app.client_manager.compute, name, user_id,
+                             all_projects=all_projects)
+    except servers.CannotTell as exc:
+        return f'unknown: {exc}'
+    except errors.REPORTED as exc:
+        return f'unknown: {errors.explain(exc)}'

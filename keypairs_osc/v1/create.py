@@ -189,6 +189,7 @@ class CreateKeypair(command.ShowOne):
                             f'could not save the private key: {exc}')
         finally:
             target.abandon()
+        common.remember_private_key(self.app, keypair, target.path, public)
         if target.backup_path:
             LOG.warning('The previous %s was kept as %s',
                         parsed_args.private_key, target.backup_path)
@@ -270,6 +271,9 @@ class ImportKeypair(command.ShowOne):
             else:
                 keypair = _created_despite(exc, self.app, parsed_args.name,
                                            info, user_id)
+        if parsed_args.private_key:
+            common.remember_private_key(self.app, keypair,
+                                        parsed_args.private_key, info)
         return common.show_columns(keypair, 'public_key', 'private_key')
 
     def _default_public_key(self) -> str:

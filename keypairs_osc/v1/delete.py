@@ -28,6 +28,10 @@ class DeleteKeypair(command.Command):
         parser.add_argument(
             '--ignore-missing', action='store_true',
             help='Count a key pair that does not exist as deleted')
+        parser.add_argument(
+            '--if-unused', action='store_true',
+            help='Skip key pairs that servers were booted with (and say '
+                 'which); without it they are deleted with a warning')
         common.add_user_options(parser, 'The owner of the key pairs')
         return parser
 
@@ -39,8 +43,21 @@ class DeleteKeypair(command.Command):
         # Authenticate once, before the deletes run in parallel.
         with errors.reported('key pairs'):
             compute.get_endpoint()
+        owner = user_id or common.own_user_id(self.app)
+        in_use: dict[str, list] = {}
+        skipped: dict[str, list] = {}
 
         def delete(name: str) -> str | None:
+            users = common.servers_of(self.app, name, owner,
+                                      all_projects=bool(user_id))
+            if isinstance(users, str):  # the cloud cannot tell
+                if parsed_args.if_unused:
+                    return (f"key pair '{name}': not deleted: cannot tell "
+                            f'whether servers use it ({users})')
+                users = []
+            if users and parsed_args.if_unused:
+                skipped[name] = users
+                return None
             try:
                 with errors.reported():
                     api.delete(compute, name, user_id=user_id)
@@ -51,6 +68,8 @@ class DeleteKeypair(command.Command):
                 if errors.is_ambiguous(exc.__cause__) and gone(name):
                     return None  # it took effect; only the answer was lost
                 return str(exc)
+            if users:
+                in_use[name] = users
             return None
 
         def gone(name: str) -> bool:
@@ -65,6 +84,15 @@ class DeleteKeypair(command.Command):
         workers = min(MAX_WORKERS, len(names))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             failures = list(pool.map(delete, names))
+        for name in names:
+            if name in skipped:
+                LOG.warning("Skipped key pair '%s': servers use it: %s",
+                            name, ', '.join(map(str, skipped[name])))
+            elif name in in_use:
+                LOG.warning("Deleted key pair '%s', which servers still "
+                            "use: %s (they keep the public key; keep the "
+                            "private key to log in)", name,
+                            ', '.join(map(str, in_use[name])))
         for name, failure in zip(names, failures, strict=True):
             if failure:
                 LOG.error("Failed to delete key with name '%s': %s",

@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import os
 from typing import Any
 
 from openstack import utils as sdk_utils
 from openstackclient.common import pagination
 from openstackclient.identity import common as identity_common
+from osc_lib.cli import format_columns
 from osc_lib.command import command
 from osc_lib import exceptions
 
 from keypairs_osc import api
 from keypairs_osc import errors
 from keypairs_osc import microversion
+from keypairs_osc import record
 from keypairs_osc.v1 import common
 
-LONG_COLUMNS = ('Fingerprint (SHA256)', 'Algorithm', 'Bits', 'User ID')
+LONG_COLUMNS = ('Fingerprint (SHA256)', 'Algorithm', 'Bits', 'User ID',
+                'Local Key')
 #: Parallel requests when listing for every user of a project.
 MAX_WORKERS = 8
+
+
+def _local_key(entry: record.Entry | None,
+               fingerprint: str | None) -> str | None:
+    """The recorded private key, if it still exists and is this key's."""
+    if (entry is None or entry.fingerprint_sha256 != fingerprint
+            or not os.path.isfile(entry.path)):
+        return None
+    return entry.path
 
 
 class ListKeypair(command.Lister):
@@ -86,7 +99,9 @@ class ListKeypair(command.Lister):
             columns += ('Type',)
         if parsed_args.long:
             columns += LONG_COLUMNS
-            own_id = self._own_user_id()
+            own_id = common.own_user_id(self.app)
+            cloud = common.cloud_id(self.app)
+            local: dict[str | None, dict[str, record.Entry]] = {}
         data = []
         for user_id, keypair in rows:
             row = [keypair.name, keypair.fingerprint]
@@ -94,9 +109,13 @@ class ListKeypair(command.Lister):
                 row.append(keypair.type)
             if parsed_args.long:
                 details = common.key_details(keypair)
+                owner = keypair.user_id or user_id or own_id
+                if owner not in local:
+                    local[owner] = record.all_entries(cloud, owner)
+                entry = local[owner].get(keypair.name)
                 row += [details['fingerprint_sha256'], details['algorithm'],
-                        details['bits'],
-                        keypair.user_id or user_id or own_id]
+                        details['bits'], owner,
+                        _local_key(entry, details['fingerprint_sha256'])]
             data.append(tuple(row))
         return columns, data
 
@@ -110,12 +129,6 @@ class ListKeypair(command.Lister):
                     identity.role_assignments(scope_project_id=project)
                     if a.user}
 
-    def _own_user_id(self) -> str | None:
-        """Our own user ID, from the token we already hold."""
-        try:
-            return self.app.client_manager.auth_ref.user_id
-        except Exception:  # an auth plugin without a user
-            return None
 
 
 class ShowKeypair(command.ShowOne):
@@ -143,5 +156,10 @@ class ShowKeypair(command.ShowOne):
         display, values = common.show_columns(keypair, 'public_key')
         fields = dict(zip(display, values, strict=True))
         fields.update(common.key_details(keypair))
+        in_use = common.servers_of(self.app, keypair.name, keypair.user_id,
+                                   all_projects=bool(parsed_args.user))
+        fields['servers'] = (in_use if isinstance(in_use, str) else
+                             format_columns.ListColumn(
+                                 [str(s) for s in in_use]))
         ordered = sorted(fields)
         return tuple(ordered), tuple(fields[f] for f in ordered)

@@ -95,6 +95,8 @@ class FunctionalTestCase(testtools.TestCase):
         config_dir = tempfile.mkdtemp(prefix='kp-conf-')
         self.addCleanup(shutil.rmtree, config_dir, True)
         self.clouds_yaml = os.path.join(config_dir, 'clouds.yaml')
+        # Where the CLI notes which private key belongs to which key pair.
+        self.record = os.path.join(config_dir, 'record', 'keys.json')
         fd = os.open(self.clouds_yaml, os.O_WRONLY | os.O_CREAT, 0o600)
         with os.fdopen(fd, 'w') as f:
             yaml.safe_dump(config, f)
@@ -211,6 +213,7 @@ class FunctionalTestCase(testtools.TestCase):
         full_env = dict(os.environ)
         if cloud != '':
             full_env['OS_CLIENT_CONFIG_FILE'] = self.clouds_yaml
+        full_env['KEYPAIRS_OSC_RECORD'] = self.record
         full_env.update(env or {})
         data = stdin.encode() if isinstance(stdin, str) else stdin
         proc = subprocess.run(argv, input=data, capture_output=True,

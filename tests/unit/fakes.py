@@ -26,6 +26,9 @@ def compute(low=(2, 1), high=(2, 104), pinned=None) -> mock.Mock:
     proxy = mock.Mock(spec=compute_proxy.Proxy)
     proxy.get_endpoint_data.return_value = EndpointData(low, high)
     proxy.default_microversion = pinned
+    proxy.get_endpoint.return_value = 'http://nova.example/v2.1'
+    # No server was booted with any key pair unless a test says otherwise.
+    proxy.get.return_value = response(200, {'servers': []})
     return proxy
 
 

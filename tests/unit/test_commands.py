@@ -35,6 +35,11 @@ class CommandTestCase(testtools.TestCase):
         self.cmd = self.command_class(self.app, None)
         self.tmp = tempfile.mkdtemp()
         self.addCleanup(self._rmtree)
+        self.record = os.path.join(tempfile.mkdtemp(), 'keys.json')
+        patcher = mock.patch.dict(os.environ,
+                                  {'KEYPAIRS_OSC_RECORD': self.record})
+        patcher.start()
+        self.addCleanup(patcher.stop)
         self.api_create = self.patch_api('create')
         self.api_create.side_effect = (
             lambda proxy, name, public_key, key_type=None, user_id=None:
@@ -425,7 +430,7 @@ class ListShowTest(CommandTestCase):
         self.assertEqual(query.LONG_COLUMNS, columns[3:])
         info = keys.describe_stored(self.rows[0].public_key)
         self.assertEqual((info.fingerprint_sha256, 'ssh-ed25519', 256,
-                          'me-id'), data[0][3:])
+                          'me-id', None), data[0][3:])
 
     def test_limit_and_marker_are_passed_on(self):
         self.run_cmd('--limit', '1', '--marker', 'a')

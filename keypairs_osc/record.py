@@ -1,0 +1,100 @@
+"""Which private key file belongs to which key pair, on this machine.
+
+``keypair create --private-key`` and ``keypair import --private-key`` note
+the file's path and the key's SHA256 fingerprint, per cloud, user and key
+pair name, so that ``keypair ssh`` can find the key and ``keypair list
+--long`` can show it. Paths and fingerprints only: never key material. The
+file is 0600 in a 0700 directory of the user's configuration directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+
+#: Overrides where the record lives (tests use it).
+RECORD_ENV = 'KEYPAIRS_OSC_RECORD'
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    path: str
+    fingerprint_sha256: str
+
+
+def record_path() -> str:
+    if os.environ.get(RECORD_ENV):
+        return os.environ[RECORD_ENV]
+    base = os.environ.get('XDG_CONFIG_HOME') or os.path.join(
+        os.path.expanduser('~'), '.config')
+    return os.path.join(base, 'keypairs-osc', 'keys.json')
+
+
+def _key(cloud: str, user_id: str | None, name: str) -> str:
+    return f'{cloud} {user_id or "-"} {name}'
+
+
+def _read(path: str) -> dict[str, dict[str, str]]:
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[None]:
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    fd = os.open(path + '.lock', os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remember(cloud: str, user_id: str | None, name: str, path: str,
+             fingerprint_sha256: str) -> None:
+    """Note that ``path`` holds the private key of key pair ``name``."""
+    target = record_path()
+    with _locked(target):
+        data = _read(target)
+        data[_key(cloud, user_id, name)] = {
+            'path': os.path.abspath(os.path.expanduser(path)),
+            'fingerprint_sha256': fingerprint_sha256}
+        directory = os.path.dirname(target)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.keys.',
+                                   suffix='.tmp')
+        try:
+            with os.fdopen(fd, 'w') as f:
+                json.dump(data, f, indent=1, sort_keys=True)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def lookup(cloud: str, user_id: str | None, name: str) -> Entry | None:
+    """The recorded private key of a key pair, if any."""
+    found = _read(record_path()).get(_key(cloud, user_id, name))
+    if not isinstance(found, dict) or 'path' not in found:
+        return None
+    return Entry(str(found['path']), str(found.get('fingerprint_sha256')))
+
+
+def all_entries(cloud: str, user_id: str | None) -> dict[str, Entry]:
+    """Every recorded key pair of one user on one cloud, by name."""
+    prefix = _key(cloud, user_id, '')
+    return {key[len(prefix):]: Entry(str(v.get('path')),
+                                     str(v.get('fingerprint_sha256')))
+            for key, v in _read(record_path()).items()
+            if key.startswith(prefix) and isinstance(v, dict)}

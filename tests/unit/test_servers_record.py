@@ -1,0 +1,188 @@
+"""Key pairs and servers; the local record of private key files."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from unittest import mock
+
+import testtools
+from osc_lib import exceptions
+
+from keypairs_osc import keys
+from keypairs_osc import record
+from keypairs_osc import servers
+from keypairs_osc.v1 import create
+from keypairs_osc.v1 import delete
+from keypairs_osc.v1 import query
+from tests.unit import fakes
+from tests.unit import test_commands
+
+
+def server(name, key_name, user_id='me-id'):
+    return {'id': f'id-{name}', 'name': name, 'key_name': key_name,
+            'user_id': user_id}
+
+
+def servers_page(*found):
+    return fakes.response(200, {'servers': list(found)})
+
+
+class ServersUsingTest(testtools.TestCase):
+
+    def test_asks_for_2_83_and_keeps_only_the_owners_servers(self):
+        proxy = fakes.compute()
+        proxy.get.return_value = servers_page(
+            server('mine', 'k'), server('theirs', 'k', user_id='other'))
+        found = servers.using(proxy, 'k', 'me-id')
+        self.assertEqual(['mine (id-mine)'], [str(s) for s in found])
+        kwargs = proxy.get.call_args.kwargs
+        self.assertEqual('2.83', kwargs['microversion'])
+        self.assertEqual({'key_name': 'k'}, kwargs['params'])
+
+    def test_pinned_below_2_83_cannot_tell(self):
+        proxy = fakes.compute(pinned='2.82')
+        err = self.assertRaises(servers.CannotTell, servers.using, proxy,
+                                'k', 'me-id')
+        self.assertIn('2.83', str(err))
+        proxy.get.assert_not_called()
+
+    def test_old_cloud_cannot_tell(self):
+        proxy = fakes.compute()
+        proxy.get.return_value = fakes.response(406, {})
+        self.assertRaises(servers.CannotTell, servers.using, proxy, 'k',
+                          'me-id')
+
+    def test_admin_looks_across_projects(self):
+        proxy = fakes.compute()
+        servers.using(proxy, 'k', 'u2', all_projects=True)
+        self.assertEqual('True',
+                         proxy.get.call_args.kwargs['params']['all_tenants'])
+
+
+class RecordTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.dir = tempfile.mkdtemp()
+        path = os.path.join(self.dir, 'sub', 'keys.json')
+        patcher = mock.patch.dict(os.environ, {record.RECORD_ENV: path})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_remember_and_lookup_per_cloud_user_and_name(self):
+        record.remember('cloud-a', 'u1', 'k', '/keys/id', 'SHA256:x')
+        record.remember('cloud-b', 'u1', 'k', '/keys/other', 'SHA256:y')
+        self.assertEqual(record.Entry('/keys/id', 'SHA256:x'),
+                         record.lookup('cloud-a', 'u1', 'k'))
+        self.assertIsNone(record.lookup('cloud-a', 'u2', 'k'))
+        self.assertEqual({'k'}, set(record.all_entries('cloud-b', 'u1')))
+
+    def test_record_is_private_and_holds_no_key_material(self):
+        record.remember('c', 'u', 'k', '/keys/id', 'SHA256:x')
+        path = record.record_path()
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(path).st_mode))
+        self.assertEqual(0o700, stat.S_IMODE(
+            os.stat(os.path.dirname(path)).st_mode))
+        with open(path) as f:
+            self.assertNotIn('PRIVATE', f.read())
+
+    def test_a_damaged_record_is_treated_as_empty(self):
+        os.makedirs(os.path.dirname(record.record_path()))
+        with open(record.record_path(), 'w') as f:
+            f.write('{not json')
+        self.assertIsNone(record.lookup('c', 'u', 'k'))
+        record.remember('c', 'u', 'k', '/keys/id', 'SHA256:x')
+        self.assertIsNotNone(record.lookup('c', 'u', 'k'))
+
+
+class CreateRemembersTest(test_commands.CommandTestCase):
+
+    def test_create_and_import_note_the_private_key(self):
+        key = self.path('id')
+        self.run_cmd('k', '--private-key', key)
+        entry = record.lookup('http://nova.example/v2.1', 'me-id', 'k')
+        self.assertEqual(key, entry.path)
+        with open(key, 'rb') as f:
+            info = keys.public_key_of(keys.load_private_key(f.read()))
+        self.assertEqual(info.fingerprint_sha256, entry.fingerprint_sha256)
+
+    def test_import_from_private_key_notes_it(self):
+        importer = create.ImportKeypair(self.app, None)
+        key = self.write('id2', keys.serialize_private_key(
+            keys.generate('ecdsa')))
+        importer.take_action(importer.get_parser('x').parse_args(
+            ['k2', '--private-key', key]))
+        entry = record.lookup('http://nova.example/v2.1', 'me-id', 'k2')
+        self.assertEqual(key, entry.path)
+
+
+class ShowServersTest(test_commands.CommandTestCase):
+    command_class = query.ShowKeypair
+
+    def test_servers_field(self):
+        self.api_get.return_value = fakes.keypair('k')
+        self.app.client_manager.compute.get.return_value = servers_page(
+            server('web', 'k'), server('db', 'k'))
+        columns, values = self.run_cmd('k')
+        shown = dict(zip(columns, values, strict=True))['servers']
+        self.assertEqual(['web (id-web)', 'db (id-db)'], shown._value)
+
+    def test_servers_unknown_does_not_fail_show(self):
+        self.api_get.return_value = fakes.keypair('k')
+        self.app.client_manager.compute.get.return_value = fakes.response(
+            500, {})
+        columns, values = self.run_cmd('k')
+        shown = dict(zip(columns, values, strict=True))['servers']
+        self.assertTrue(shown.startswith('unknown: '))
+
+
+class ListLocalKeyTest(test_commands.CommandTestCase):
+    command_class = query.ListKeypair
+
+    def test_local_key_only_when_file_exists_and_matches(self):
+        kp = fakes.keypair('k')
+        other = fakes.keypair('other')
+        self.patch_api('list_').return_value = ('2.10', [kp, other])
+        info = keys.describe_stored(kp.public_key)
+        key = self.write('id', b'private')
+        cloud = 'http://nova.example/v2.1'
+        record.remember(cloud, 'me-id', 'k', key, info.fingerprint_sha256)
+        record.remember(cloud, 'me-id', 'other', key, 'SHA256:stale')
+        columns, data = self.run_cmd('--long')
+        local = {row[0]: row[columns.index('Local Key')] for row in data}
+        self.assertEqual({'k': key, 'other': None}, local)
+        os.unlink(key)
+        columns, data = self.run_cmd('--long')
+        self.assertIsNone(data[0][columns.index('Local Key')])
+
+
+class DeleteInUseTest(test_commands.CommandTestCase):
+    command_class = delete.DeleteKeypair
+
+    def test_deletes_but_warns_naming_the_servers(self):
+        self.app.client_manager.compute.get.return_value = servers_page(
+            server('web', 'k'))
+        with self.assertLogs('keypairs_osc.v1.delete', 'WARNING') as logs:
+            self.run_cmd('k')
+        self.api_delete.assert_called_once()
+        self.assertIn('web (id-web)', logs.output[0])
+
+    def test_if_unused_skips_and_says_which(self):
+        self.app.client_manager.compute.get.side_effect = lambda *a, **kw: (
+            servers_page(server('web', 'used'))
+            if kw['params']['key_name'] == 'used' else servers_page())
+        with self.assertLogs('keypairs_osc.v1.delete', 'WARNING') as logs:
+            self.run_cmd('used', 'free', '--if-unused')
+        deleted = [c.args[1] for c in self.api_delete.call_args_list]
+        self.assertEqual(['free'], deleted)
+        self.assertIn("Skipped key pair 'used'", logs.output[0])
+
+    def test_if_unused_when_the_cloud_cannot_tell(self):
+        self.app.client_manager.compute.get.return_value = fakes.response(
+            500, {})
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'k',
+                                '--if-unused')
+        self.assertEqual('1 of 1 keys failed to delete.', str(err))
+        self.api_delete.assert_not_called()
