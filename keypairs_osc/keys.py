@@ -567,3 +567,38 @@ def _first_line(exc: Exception) -> str:
 def public_key_of(key: PrivateKey, comment: str = '') -> PublicKeyInfo:
     """The public half of a private key, as OpenSSH describes it."""
     return describe(key.public_key(), comment)
+
+
+def public_blob_of_private_key(data: bytes) -> bytes | None:
+    """The public key blob of a private key file, without its passphrase.
+
+    Unencrypted keys are loaded; an encrypted OpenSSH key carries its public
+    key in clear in its header. None when neither applies (an encrypted PEM
+    or PKCS#8 key).
+    """
+    try:
+        return public_key_of(load_private_key(data)).blob
+    except PassphraseRequired:
+        pass
+    except InvalidKey:
+        return None
+    text = data.decode('ascii', errors='replace')
+    match = re.search(r'-----BEGIN OPENSSH PRIVATE KEY-----(.*?)-----END',
+                      text, re.DOTALL)
+    if not match:
+        return None
+    try:
+        raw = base64.b64decode(''.join(match.group(1).split()))
+        magic = b'openssh-key-v1\0'
+        if not raw.startswith(magic):
+            return None
+        offset = len(magic)
+        for _ in range(3):  # cipher name, KDF name, KDF options
+            _, offset = _read_ssh_string(raw, offset)
+        (count,) = struct.unpack('>I', raw[offset:offset + 4])
+        if count != 1:
+            return None
+        blob, _ = _read_ssh_string(raw, offset + 4)
+    except (InvalidKey, binascii.Error, ValueError, struct.error):
+        return None
+    return blob

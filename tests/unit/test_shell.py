@@ -75,7 +75,8 @@ class ShellResolvesOurCommandsTest(testtools.TestCase):
                 (('keypair', 'show', 'k'), 'ShowKeypair'),
                 (('keypair', 'delete', 'k'), 'DeleteKeypair'),
                 (('keypair', 'verify', 'k', '--private-key', 'f'),
-                 'VerifyKeypair')):
+                 'VerifyKeypair'),
+                (('keypair', 'ssh', 'server'), 'SshKeypair')):
             factory, printed = self.resolve(*words)
             self.assertTrue(factory.__module__.startswith('keypairs_osc.'),
                             f'{" ".join(words)} -> {factory}')

@@ -1,0 +1,213 @@
+"""keypair ssh: log in to a server with its key pair's private key."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+from typing import Any
+
+from osc_lib.command import command
+from osc_lib import exceptions
+
+from keypairs_osc import api
+from keypairs_osc import errors
+from keypairs_osc import keys
+from keypairs_osc import record
+from keypairs_osc import securefile
+from keypairs_osc.v1 import common
+
+LOG = logging.getLogger(__name__)
+
+#: Default login of common cloud images, by their ``os_distro`` property.
+DISTRO_USERS = {
+    'almalinux': 'almalinux', 'alpine': 'alpine', 'arch': 'arch',
+    'centos': 'centos', 'cirros': 'cirros', 'debian': 'debian',
+    'fedora': 'fedora', 'fedora-coreos': 'core', 'freebsd': 'freebsd',
+    'opensuse': 'opensuse', 'rhel': 'cloud-user', 'rocky': 'rocky',
+    'sles': 'sles', 'ubuntu': 'ubuntu',
+}
+
+
+def pick_address(addresses: dict, address_type: str,
+                 families: list[int]) -> str:
+    """An address of the server, chosen as core's ``server ssh`` does."""
+    wanted = {'public': 'floating', 'private': 'fixed'}.get(address_type,
+                                                           address_type)
+    for entry in (addresses or {}).get(address_type, []):
+        if isinstance(entry, dict) and int(entry.get('version', 0)) in \
+                families:
+            return entry['addr']
+    for entries in (addresses or {}).values():
+        for entry in entries:
+            if (isinstance(entry, dict)
+                    and entry.get('OS-EXT-IPS:type') == wanted
+                    and int(entry.get('version', 0)) in families):
+                return entry['addr']
+    raise exceptions.CommandError(
+        f'no {address_type} IPv{"/".join(map(str, families))} address '
+        'found; give --address, --private or --address-type')
+
+
+def login_for(image: Any) -> str | None:
+    """The image's admin user, from its properties."""
+    if image is None:
+        return None
+    properties = dict(getattr(image, 'properties', None) or {})
+    for source in (properties, image):
+        getter = (source.get if isinstance(source, dict)
+                  else lambda k, s=source: getattr(s, k, None))
+        if getter('os_admin_user'):
+            return str(getter('os_admin_user'))
+    distro = properties.get('os_distro') or getattr(image, 'os_distro', None)
+    return DISTRO_USERS.get(str(distro).lower()) if distro else None
+
+
+class SshKeypair(command.Command):
+    """Log in to a server with the private key of its key pair.
+
+    The key is --identity, or the file that "keypair create --private-key"
+    or "keypair import --private-key" saved for the server's key pair; its
+    public half must match the key pair. Runs the system's ssh; arguments
+    after "--" go to ssh. Nothing secret is put on ssh's command line.
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('server', metavar='<server>',
+                            help='Server (name or ID)')
+        parser.add_argument('--identity', '-i', metavar='<file>',
+                            help='Private key file to use instead of the '
+                                 'one recorded for the key pair')
+        parser.add_argument('--login', '-l', metavar='<user>',
+                            help='Login name (default: the image\'s '
+                                 'os_admin_user, or one for its os_distro)')
+        parser.add_argument('--port', '-p', metavar='<port>', type=int,
+                            help='Port of the ssh server')
+        parser.add_argument('--address', metavar='<address>',
+                            help='Connect to this address')
+        family = parser.add_mutually_exclusive_group()
+        family.add_argument('-4', dest='ipv4', action='store_true',
+                            help='Use only IPv4 addresses')
+        family.add_argument('-6', dest='ipv6', action='store_true',
+                            help='Use only IPv6 addresses')
+        kind = parser.add_mutually_exclusive_group()
+        kind.add_argument('--public', dest='address_type',
+                          action='store_const', const='public',
+                          default='public', help='Use a public address')
+        kind.add_argument('--private', dest='address_type',
+                          action='store_const', const='private',
+                          help='Use a private address')
+        kind.add_argument('--address-type', metavar='<address-type>',
+                          dest='address_type',
+                          help='Use another address type (network name)')
+        parser.add_argument('ssh_args', nargs='*',
+                            metavar='-- <ssh arguments>',
+                            help='Arguments for ssh, after "--"')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> int:
+        compute = self.app.client_manager.compute
+        with errors.reported(f'server {parsed_args.server!r}'):
+            server = compute.find_server(parsed_args.server,
+                                         ignore_missing=False, details=True)
+        identity = parsed_args.identity or self._recorded_key(server)
+        self._check_key(server, identity)
+        if parsed_args.address:
+            address = parsed_args.address
+        else:
+            families = [4] if parsed_args.ipv4 else [6] if \
+                parsed_args.ipv6 else [4, 6]
+            address = pick_address(server.addresses, parsed_args.address_type,
+                                   families)
+        login = parsed_args.login or self._image_login(server)
+        ssh = shutil.which('ssh')
+        if ssh is None:
+            raise exceptions.CommandError('ssh is not installed')
+        argv = [ssh, '-i', identity, '-o', 'IdentitiesOnly=yes',
+                '-l', login]
+        if parsed_args.port:
+            argv += ['-p', str(parsed_args.port)]
+        argv += [address, *parsed_args.ssh_args]
+        LOG.debug('Running %s', ' '.join(argv))
+        return subprocess.call(argv)
+
+    def _recorded_key(self, server: Any) -> str:
+        if not server.key_name:
+            raise exceptions.CommandError(
+                f'server {server.name!r} was booted without a key pair; '
+                'give --identity')
+        entry = record.lookup(common.cloud_id(self.app), server.user_id,
+                              server.key_name)
+        if entry is None:
+            raise exceptions.CommandError(
+                f'no private key of key pair {server.key_name!r} is known '
+                'on this machine; give --identity')
+        if not os.path.isfile(entry.path):
+            raise exceptions.CommandError(
+                f'{entry.path}, the private key of key pair '
+                f'{server.key_name!r}, no longer exists; give --identity')
+        return entry.path
+
+    def _check_key(self, server: Any, identity: str) -> None:
+        """Refuse a key file whose public half is not the key pair's."""
+        with errors.reported():
+            data = securefile.read_input(identity, 'private key')
+        blob = keys.public_blob_of_private_key(data)
+        if blob is None and os.path.isfile(identity + '.pub'):
+            with open(identity + '.pub', 'rb') as f:
+                parsed = keys.describe_stored(f.read(4096).decode(
+                    errors='replace'))
+            blob = parsed.blob if parsed else None
+        if blob is None:
+            raise exceptions.CommandError(
+                f'{identity}: cannot read its public half without the '
+                'passphrase, and there is no matching .pub file beside it')
+        local = keys.PublicKeyInfo('', 0, blob).fingerprint_sha256
+        expected = self._expected_fingerprint(server)
+        if expected is not None and expected != local:
+            raise exceptions.CommandError(
+                f'{identity} ({local}) is not the private key of key pair '
+                f'{server.key_name!r} ({expected})')
+
+    def _expected_fingerprint(self, server: Any) -> str | None:
+        if not server.key_name:
+            return None
+        owner = server.user_id
+        if owner == common.own_user_id(self.app):
+            owner = None
+        try:
+            keypair = api.get(self.app.client_manager.compute,
+                              server.key_name, user_id=owner)
+        except errors.REPORTED as exc:
+            if not errors.is_not_found(exc):
+                raise exceptions.CommandError(
+                    f'key pair {server.key_name!r}: '
+                    f'{errors.explain(exc)}') from exc
+            # Deleted while in use: the server keeps the key; so does the
+            # record of what was created here.
+            entry = record.lookup(common.cloud_id(self.app),
+                                  server.user_id, server.key_name)
+            return entry.fingerprint_sha256 if entry else None
+        info = keys.describe_stored(keypair.public_key, keypair.type)
+        return info.fingerprint_sha256 if info else None
+
+    def _image_login(self, server: Any) -> str:
+        image_id = (server.image or {}).get('id') if isinstance(
+            server.image, dict) else getattr(server.image, 'id', None)
+        image = None
+        if image_id:
+            try:
+                image = self.app.client_manager.sdk_connection.image.get_image(
+                    image_id)
+            except errors.REPORTED as exc:
+                LOG.debug('Could not read image %s: %s', image_id, exc)
+        login = login_for(image)
+        if login is None:
+            raise exceptions.CommandError(
+                f'cannot tell the login name for server {server.name!r} '
+                "(its image names no os_admin_user or known os_distro); "
+                'give --login')
+        return login

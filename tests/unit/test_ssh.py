@@ -1,0 +1,122 @@
+"""keypair ssh, with a spec'd SDK standing in for the cloud."""
+
+from __future__ import annotations
+
+import os
+from unittest import mock
+
+from openstack.compute.v2 import server as sdk_server
+from openstack.test import fakes as sdk_fakes
+from osc_lib import exceptions
+
+from keypairs_osc import keys
+from keypairs_osc import record
+from keypairs_osc.v1 import ssh
+from tests.unit import fakes
+from tests.unit import test_commands
+
+CLOUD = 'http://nova.example/v2.1'
+
+
+class SshTest(test_commands.CommandTestCase):
+    command_class = ssh.SshKeypair
+
+    def setUp(self):
+        super().setUp()
+        self.key = keys.generate('ed25519')
+        self.keyfile = self.write('id', keys.serialize_private_key(
+            self.key, 'openssh', b'secret'))
+        public = keys.public_key_of(self.key)
+        self.api_get.return_value = fakes.keypair('k', public.openssh)
+        record.remember(CLOUD, 'me-id', 'k', self.keyfile,
+                        public.fingerprint_sha256)
+        self.server = sdk_fakes.generate_fake_resource(
+            sdk_server.Server, name='web', key_name='k', user_id='me-id',
+            image={'id': 'img'},
+            addresses={'net': [{'addr': '10.0.0.5', 'version': 4,
+                                'OS-EXT-IPS:type': 'fixed'},
+                               {'addr': '203.0.113.7', 'version': 4,
+                                'OS-EXT-IPS:type': 'floating'}]})
+        compute = self.app.client_manager.compute
+        compute.find_server.return_value = self.server
+        image = mock.Mock(properties={'os_distro': 'ubuntu'},
+                          spec=['properties'])
+        self.app.client_manager.sdk_connection.image.get_image.return_value \
+            = image
+        patcher = mock.patch('subprocess.call', return_value=0)
+        self.call = patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def argv(self):
+        return self.call.call_args.args[0]
+
+    def test_recorded_key_image_login_and_public_address(self):
+        self.assertEqual(0, self.run_cmd('web', '--', 'echo', 'ok'))
+        argv = self.argv()
+        self.assertEqual(['-i', self.keyfile], argv[1:3])
+        self.assertEqual(['-l', 'ubuntu'], argv[5:7])
+        self.assertEqual(['203.0.113.7', 'echo', 'ok'], argv[7:])
+        self.assertNotIn('secret', ' '.join(argv))
+
+    def test_private_address_port_and_login(self):
+        self.run_cmd('web', '--private', '--port', '2222', '--login', 'me')
+        argv = self.argv()
+        self.assertIn('10.0.0.5', argv)
+        self.assertEqual(['-p', '2222'], argv[argv.index('-p'):][:2])
+        self.assertEqual('me', argv[argv.index('-l') + 1])
+
+    def test_exit_code_of_ssh_is_ours(self):
+        self.call.return_value = 255
+        self.assertEqual(255, self.run_cmd('web', '--address', '192.0.2.1'))
+
+    def test_wrong_identity_is_refused_naming_both_fingerprints(self):
+        other = self.write('other', keys.serialize_private_key(
+            keys.generate('ed25519')))
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'web', '--identity', other)
+        self.assertEqual(2, str(err).count('SHA256:'))
+        self.call.assert_not_called()
+
+    def test_deleted_key_pair_falls_back_to_the_record(self):
+        self.api_get.side_effect = fakes.http_error(404, 'gone')
+        self.assertEqual(0, self.run_cmd('web'))
+
+    def test_no_recorded_key(self):
+        os.unlink(self.record)
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'web')
+        self.assertIn('--identity', str(err))
+
+    def test_unknown_login(self):
+        image = mock.Mock(properties={}, spec=['properties'])
+        self.app.client_manager.sdk_connection.image.get_image.return_value \
+            = image
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'web')
+        self.assertIn('--login', str(err))
+
+    def test_os_admin_user_wins(self):
+        image = mock.Mock(properties={'os_admin_user': 'admin',
+                                      'os_distro': 'ubuntu'},
+                          spec=['properties'])
+        self.app.client_manager.sdk_connection.image.get_image.return_value \
+            = image
+        self.run_cmd('web')
+        self.assertEqual('admin', self.argv()[self.argv().index('-l') + 1])
+
+    def test_server_without_addresses_needs_address(self):
+        self.server.addresses = {}
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'web')
+        self.assertIn('--address', str(err))
+
+
+class PublicBlobTest(test_commands.CommandTestCase):
+
+    def test_encrypted_openssh_key_reveals_its_public_half(self):
+        key = keys.generate('ecdsa')
+        data = keys.serialize_private_key(key, 'openssh', b'pw')
+        self.assertEqual(keys.public_key_of(key).blob,
+                         keys.public_blob_of_private_key(data))
+
+    def test_encrypted_pkcs8_does_not(self):
+        data = keys.serialize_private_key(keys.generate('ecdsa'), 'pkcs8',
+                                          b'pw')
+        self.assertIsNone(keys.public_blob_of_private_key(data))
