@@ -34,18 +34,44 @@ class CannotTell(Exception):
 
 def using(proxy: Any, key_name: str, user_id: str | None,
           all_projects: bool = False) -> list[ServerRef]:
-    """The servers of ``user_id`` booted with key pair ``key_name``."""
+    """The servers of ``user_id`` booted with key pair ``key_name``.
+
+    One request (per page of answers), with the key_name filter.
+    """
     pinned = microversion.pinned(proxy)
     if pinned and not microversion.supports(pinned, KEY_NAME_FILTER):
         raise CannotTell(f'needs compute API microversion {KEY_NAME_FILTER}'
                          f', but --os-compute-api-version is {pinned}')
-    version = pinned or KEY_NAME_FILTER
     params: dict[str, Any] = {'key_name': key_name}
     if all_projects:
         params['all_tenants'] = 'True'
-    found: list[ServerRef] = []
+    return _list(proxy, pinned or KEY_NAME_FILTER, params, {key_name},
+                 user_id)[key_name]
+
+
+def using_any(proxy: Any, key_names: set[str], user_id: str | None,
+              all_projects: bool = False) -> dict[str, list[ServerRef]]:
+    """For several key pairs at once: the servers using each.
+
+    One listing of the user's servers, filtered here, instead of a
+    filtered request per key pair: a bulk delete then costs no more
+    requests than core's. The listing needs no particular microversion.
+    """
+    params: dict[str, Any] = {}
+    if all_projects:
+        params.update(all_tenants='True')
+        if user_id:
+            params['user_id'] = user_id
+    version = microversion.pinned(proxy) or microversion.BASELINE
+    return _list(proxy, version, params, key_names, user_id)
+
+
+def _list(proxy: Any, version: str, params: dict[str, Any],
+          key_names: set[str],
+          user_id: str | None) -> dict[str, list[ServerRef]]:
+    found: dict[str, list[ServerRef]] = {name: [] for name in key_names}
     while True:
-        response = proxy.get('/servers/detail', params=params,
+        response = proxy.get('/servers/detail', params=dict(params),
                              microversion=version, raise_exc=False)
         if response.status_code == 406:
             raise CannotTell(f'the cloud does not offer compute API '
@@ -57,10 +83,11 @@ def using(proxy: Any, key_name: str, user_id: str | None,
                              f'{exc.status_code}') from exc
         body = response.json()
         page = body.get('servers') or []
-        found += [ServerRef(s.get('id', ''), s.get('name', ''))
-                  for s in page
-                  if s.get('key_name') == key_name
-                  and (user_id is None or s.get('user_id') == user_id)]
+        for server in page:
+            if (server.get('key_name') in found
+                    and (user_id is None or server.get('user_id') == user_id)):
+                found[server['key_name']].append(
+                    ServerRef(server.get('id', ''), server.get('name', '')))
         links = body.get('servers_links') or []
         if not page or not any(link.get('rel') == 'next' for link in links):
             return found

@@ -43,6 +43,9 @@ exclude_patterns = ['_build']
 # Literal blocks are shell sessions and command output, not Python.
 highlight_language = 'none'
 pygments_style = 'sphinx'
+# Command descriptions come from docstrings that name options in plain
+# text ("--identity"): keep their dashes, curl only quotes and ellipses.
+smartquotes_action = 'qe'
 
 # Every `.. autoprogram-cliff::` documents `openstack <command>`; the
 # --help option is left out as in the OpenStackClient documentation.

@@ -115,12 +115,20 @@ def remember_private_key(app: Any, keypair: Any, path: str,
                     '"keypair ssh" will need --identity', exc)
 
 
-def servers_of(app: Any, name: str, user_id: str | None,
-               all_projects: bool = False) -> list[servers.ServerRef] | str:
-    """The servers booted with key pair ``name``, or why we cannot tell."""
+def servers_of(app: Any, names: list[str], user_id: str | None,
+               all_projects: bool = False
+               ) -> dict[str, list[servers.ServerRef]] | str:
+    """The servers booted with each key pair, or why we cannot tell.
+
+    One key pair: the key_name filter; several: one listing for all.
+    """
+    compute = app.client_manager.compute
     try:
-        return servers.using(app.client_manager.compute, name, user_id,
-                             all_projects=all_projects)
+        if len(names) == 1:
+            return {names[0]: servers.using(compute, names[0], user_id,
+                                            all_projects=all_projects)}
+        return servers.using_any(compute, set(names), user_id,
+                                 all_projects=all_projects)
     except servers.CannotTell as exc:
         return f'unknown: {exc}'
     except errors.REPORTED as exc:

@@ -46,15 +46,21 @@ class DeleteKeypair(command.Command):
         owner = user_id or common.own_user_id(self.app)
         in_use: dict[str, list] = {}
         skipped: dict[str, list] = {}
+        known = common.servers_of(self.app, list(dict.fromkeys(
+            parsed_args.name)), owner, all_projects=bool(user_id))
+
+        if isinstance(known, str) and not parsed_args.if_unused:
+            LOG.warning('Deleting without knowing whether servers use the '
+                        'key pairs: the cloud cannot tell (%s)', known)
 
         def delete(name: str) -> str | None:
-            users = common.servers_of(self.app, name, owner,
-                                      all_projects=bool(user_id))
-            if isinstance(users, str):  # the cloud cannot tell
+            if isinstance(known, str):  # the cloud cannot tell
                 if parsed_args.if_unused:
                     return (f"key pair '{name}': not deleted: cannot tell "
-                            f'whether servers use it ({users})')
+                            f'whether servers use it ({known})')
                 users = []
+            else:
+                users = known.get(name, [])
             if users and parsed_args.if_unused:
                 skipped[name] = users
                 return None

@@ -54,7 +54,8 @@ class ListKeypair(command.Lister):
         parser.add_argument(
             '--long', action='store_true',
             help='Also show the SHA256 fingerprint (as ssh-keygen -l), the '
-                 'algorithm, the size in bits and the user ID')
+                 'algorithm, the size in bits, the user ID, and the Local '
+                 'Key: the private key file saved here for it, if any')
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
@@ -156,10 +157,11 @@ class ShowKeypair(command.ShowOne):
         display, values = common.show_columns(keypair, 'public_key')
         fields = dict(zip(display, values, strict=True))
         fields.update(common.key_details(keypair))
-        in_use = common.servers_of(self.app, keypair.name, keypair.user_id,
+        in_use = common.servers_of(self.app, [keypair.name],
+                                   keypair.user_id,
                                    all_projects=bool(parsed_args.user))
         fields['servers'] = (in_use if isinstance(in_use, str) else
                              format_columns.ListColumn(
-                                 [str(s) for s in in_use]))
+                                 [str(s) for s in in_use[keypair.name]]))
         ordered = sorted(fields)
         return tuple(ordered), tuple(fields[f] for f in ordered)

@@ -65,6 +65,27 @@ def login_for(image: Any) -> str | None:
     return DISTRO_USERS.get(str(distro).lower()) if distro else None
 
 
+def _split_at_double_dash(parser: argparse.ArgumentParser) -> None:
+    """Everything after the first ``--`` goes to ssh, wherever options are.
+
+    argparse fills all positionals at once, so ``<server> --login x --
+    uptime`` would leave "uptime" with nowhere to go.
+    """
+    parse_known_args = parser.parse_known_args
+
+    def split(args=None, namespace=None):  # type: ignore[no-untyped-def]
+        args = list(args if args is not None else [])
+        extra: list[str] = []
+        if '--' in args:
+            at = args.index('--')
+            args, extra = args[:at], args[at + 1:]
+        parsed, rest = parse_known_args(args, namespace)
+        parsed.ssh_args = list(parsed.ssh_args or []) + extra
+        return parsed, rest
+
+    parser.parse_known_args = split  # type: ignore[method-assign]
+
+
 class SshKeypair(command.Command):
     """Log in to a server with the private key of its key pair.
 
@@ -106,6 +127,7 @@ class SshKeypair(command.Command):
         parser.add_argument('ssh_args', nargs='*',
                             metavar='-- <ssh arguments>',
                             help='Arguments for ssh, after "--"')
+        _split_at_double_dash(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> int:

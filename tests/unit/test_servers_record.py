@@ -170,14 +170,24 @@ class DeleteInUseTest(test_commands.CommandTestCase):
         self.assertIn('web (id-web)', logs.output[0])
 
     def test_if_unused_skips_and_says_which(self):
-        self.app.client_manager.compute.get.side_effect = lambda *a, **kw: (
-            servers_page(server('web', 'used'))
-            if kw['params']['key_name'] == 'used' else servers_page())
+        compute = self.app.client_manager.compute
+        compute.get.return_value = servers_page(
+            server('web', 'used'), server('other', 'free', user_id='else'))
         with self.assertLogs('keypairs_osc.v1.delete', 'WARNING') as logs:
             self.run_cmd('used', 'free', '--if-unused')
         deleted = [c.args[1] for c in self.api_delete.call_args_list]
         self.assertEqual(['free'], deleted)
         self.assertIn("Skipped key pair 'used'", logs.output[0])
+        # Several key pairs: one listing of the user's servers, no filter.
+        compute.get.assert_called_once()
+        self.assertNotIn('key_name', compute.get.call_args.kwargs['params'])
+
+    def test_without_if_unused_a_cloud_that_cannot_tell_gets_a_warning(self):
+        self.app.client_manager.compute.default_microversion = '2.60'
+        with self.assertLogs('keypairs_osc.v1.delete', 'WARNING') as logs:
+            self.run_cmd('k')
+        self.api_delete.assert_called_once()
+        self.assertIn('cannot tell', logs.output[0])
 
     def test_if_unused_when_the_cloud_cannot_tell(self):
         self.app.client_manager.compute.get.return_value = fakes.response(

@@ -58,6 +58,12 @@ class SshTest(test_commands.CommandTestCase):
         self.assertEqual(['203.0.113.7', 'echo', 'ok'], argv[7:])
         self.assertNotIn('secret', ' '.join(argv))
 
+    def test_options_after_the_server_and_ssh_arguments_after_dashes(self):
+        self.run_cmd('web', '--login', 'me', '--', '-v', 'uptime')
+        argv = self.argv()
+        self.assertEqual('me', argv[argv.index('-l') + 1])
+        self.assertEqual(['-v', 'uptime'], argv[-2:])
+
     def test_private_address_port_and_login(self):
         self.run_cmd('web', '--private', '--port', '2222', '--login', 'me')
         argv = self.argv()
