@@ -13,6 +13,11 @@ Usage::
     python3 tools/devcloud.py env      # export OS_CLIENT_CONFIG_FILE=...
     python3 tools/devcloud.py down     # stops exactly what ``up`` started
 
+``--compute`` (``up --compute``, ``status --compute``, ...) works on the
+optional compute tier instead: a second, separate cloud in
+``.devcloud/compute/`` that boots servers (tools/devcloud_compute.py says
+more). Plain ``down``, ``reset`` and ``status`` cover both tiers.
+
 Only the standard library is used here, so any Python 3 can run it.
 """
 
@@ -145,7 +150,7 @@ def tail(path: Path, lines: int = 25) -> str:
 
 def run(cmd: list[str], log: Path, env: dict | None = None) -> None:
     """Run a setup step, appending its output to ``log``."""
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, 'ab') as out:
         out.write(f'$ {" ".join(cmd)}\n'.encode())
         out.flush()
@@ -159,21 +164,24 @@ def run(cmd: list[str], log: Path, env: dict | None = None) -> None:
 
 # --- install ---------------------------------------------------------------
 
-def install() -> None:
-    if INSTALLED_MARKER.exists():
+def install(venv: Path = VENV, packages: list[str] = PACKAGES,
+            log_dir: Path = LOG_DIR, duration: str = 'about a minute') -> None:
+    """Install ``packages`` into ``venv`` once (the compute tier's too)."""
+    marker = venv / '.devcloud-installed'
+    if marker.exists():
         return
-    say(f'installing {", ".join(PACKAGES)} into {VENV} '
-        '(about a minute)')
-    log = LOG_DIR / 'install.log'
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    say(f'installing {", ".join(packages)} into {venv} '
+        f'({duration})')
+    log = log_dir / 'install.log'
+    log_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    if not (VENV / 'bin' / 'python').exists():
-        run([sys.executable, '-m', 'venv', str(VENV)], log)
-    pip = [str(VENV / 'bin' / 'python'), '-m', 'pip']
+    if not (venv / 'bin' / 'python').exists():
+        run([sys.executable, '-m', 'venv', str(venv)], log)
+    pip = [str(venv / 'bin' / 'python'), '-m', 'pip']
     run(pip + ['install', '-q', '--upgrade', 'pip'], log)
     # pip's own progress is shown on the terminal; the log keeps it all.
     with open(log, 'ab') as out:
-        proc = subprocess.Popen(pip + ['install', *PACKAGES],
+        proc = subprocess.Popen(pip + ['install', *packages],
                                 stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT)
         assert proc.stdout is not None
@@ -186,7 +194,7 @@ def install() -> None:
     if proc.returncode:
         raise DevcloudError(f'pip install failed (exit {proc.returncode})',
                             log)
-    INSTALLED_MARKER.write_text(' '.join(PACKAGES) + '\n')
+    marker.write_text(' '.join(packages) + '\n')
     say(f'installed in {time.monotonic() - started:.0f} s')
 
 
@@ -452,7 +460,21 @@ def requested_port(name: str) -> int | None:
                             f'number, not {value!r}')
 
 
-def cmd_up(_args: argparse.Namespace) -> int:
+def compute_tier():
+    """The optional compute tier, tools/devcloud_compute.py, on demand."""
+    # It imports this module as ``devcloud``: make that this very module,
+    # also when it runs as __main__, so that DevcloudError is one class.
+    sys.modules.setdefault('devcloud', sys.modules[__name__])
+    tools = str(Path(__file__).resolve().parent)
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    import devcloud_compute
+    return devcloud_compute
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    if args.compute:
+        return compute_tier().cmd_up()
     started = time.monotonic()
     state = load_state()
     alive = running(state)
@@ -544,24 +566,45 @@ def _reap(pid: int) -> None:
         pass
 
 
-def cmd_down(_args: argparse.Namespace) -> int:
+def cmd_down(args: argparse.Namespace) -> int:
+    compute = compute_tier()
+    if args.compute:
+        stopped = compute.cmd_down()
+        say(f'compute tier: stopped {", ".join(stopped)}' if stopped
+            else 'compute tier: nothing was running')
+        return 0
     stopped = stop(load_state())
     say(f'stopped {", ".join(stopped)}' if stopped else 'nothing was running')
+    if compute.exists():
+        stopped = compute.cmd_down()
+        if stopped:
+            say(f'compute tier: stopped {", ".join(stopped)}')
     return 0
 
 
-def cmd_reset(_args: argparse.Namespace) -> int:
+def cmd_reset(args: argparse.Namespace) -> int:
     """Stop the cloud and forget its data; the installed venv is kept."""
+    compute = compute_tier()
+    if args.compute:
+        compute.cmd_reset()
+        say('compute tier stopped and wiped; "up --compute" starts a '
+            'fresh one')
+        return 0
     stop(load_state())
     for path in (STATE_DIR / 'data', STATE_DIR / 'etc'):
         shutil.rmtree(path, ignore_errors=True)
     STATE_FILE.unlink(missing_ok=True)
     CLOUDS_YAML.unlink(missing_ok=True)
+    if compute.exists():
+        compute.cmd_reset()
     say('stopped and wiped; "up" starts a fresh cloud')
     return 0
 
 
-def cmd_status(_args: argparse.Namespace) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
+    compute = compute_tier()
+    if args.compute:
+        return compute.cmd_status()
     state = load_state()
     alive = running(state)
     print(f'installed: {"yes" if INSTALLED_MARKER.exists() else "no"}')
@@ -575,6 +618,8 @@ def cmd_status(_args: argparse.Namespace) -> int:
             print(f'{name}: stopped')
     if CLOUDS_YAML.exists():
         print(f'clouds.yaml: {CLOUDS_YAML}')
+    if compute.exists():
+        compute.cmd_status()  # shown; the exit code is the keypair tier's
     return 0 if all(alive.values()) else 3
 
 
@@ -582,7 +627,9 @@ def print_env() -> None:
     print(f'export OS_CLIENT_CONFIG_FILE={CLOUDS_YAML}')
 
 
-def cmd_env(_args: argparse.Namespace) -> int:
+def cmd_env(args: argparse.Namespace) -> int:
+    if args.compute:
+        return compute_tier().cmd_env()
     if not CLOUDS_YAML.exists():
         raise DevcloudError('no clouds.yaml yet: run "up" first')
     print_env()
@@ -600,6 +647,11 @@ def main(argv: list[str] | None = None) -> int:
             ('status', cmd_status, 'show what runs (exit 3 if stopped)'),
             ('env', cmd_env, 'print the shell export to use the cloud')):
         p = sub.add_parser(name, help=helptext)
+        p.add_argument(
+            '--compute', action='store_true',
+            help='the compute tier only: a separate cloud in '
+                 '.devcloud/compute/ that boots servers (MariaDB, RabbitMQ, '
+                 'Placement, Glance, Neutron, all of Nova)')
         p.set_defaults(func=func)
     args = parser.parse_args(argv)
     try:
