@@ -8,6 +8,7 @@ behaviour under test goes through the ``openstack`` command as a user would.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -19,6 +20,8 @@ import tempfile
 import uuid
 
 import openstack
+import openstack.identity.v3.project
+import openstack.identity.v3.user
 import testtools
 import yaml
 
@@ -39,6 +42,43 @@ def connection(cloud: str) -> openstack.connection.Connection:
     if cloud not in _connections:
         _connections[cloud] = openstack.connect(cloud=cloud)
     return _connections[cloud]
+
+
+@dataclasses.dataclass
+class LimitedUser:
+    """A member of a project of its own whose key pair quota is limited."""
+
+    project: openstack.identity.v3.project.Project
+    user: openstack.identity.v3.user.User
+    password: str
+
+    @classmethod
+    def create(cls, prefix: str, key_pairs: int) -> LimitedUser:
+        admin = connection(ADMIN)
+        suffix = uuid.uuid4().hex[:8]
+        password = uuid.uuid4().hex
+        project = admin.identity.create_project(
+            name=f'{prefix}-{suffix}', domain_id='default')
+        user = admin.identity.create_user(
+            name=f'{prefix}-{suffix}', password=password,
+            domain_id='default', default_project_id=project.id)
+        admin.identity.assign_project_role_to_user(
+            project, user, admin.identity.find_role('member'))
+        admin.set_compute_quotas(project.id, key_pairs=key_pairs)
+        return cls(project, user, password)
+
+    def delete(self) -> None:
+        admin = connection(ADMIN)
+        admin.identity.delete_user(self.user, ignore_missing=True)
+        admin.identity.delete_project(self.project, ignore_missing=True)
+
+    def cloud(self, base_cloud: dict) -> dict:
+        """A clouds.yaml entry for this user, from another user's."""
+        cloud = copy.deepcopy(base_cloud)
+        cloud['auth'].update(username=self.user.name,
+                             password=self.password,
+                             project_name=self.project.name)
+        return cloud
 
 
 @dataclasses.dataclass
@@ -99,6 +139,14 @@ class FunctionalTestCase(testtools.TestCase):
         self.record = os.path.join(config_dir, 'record', 'keys.json')
         fd = os.open(self.clouds_yaml, os.O_WRONLY | os.O_CREAT, 0o600)
         with os.fdopen(fd, 'w') as f:
+            yaml.safe_dump(config, f)
+
+    def add_cloud(self, name: str, limited: LimitedUser) -> None:
+        """Add a cloud for ``limited`` to the CLI's clouds.yaml."""
+        with open(self.clouds_yaml) as f:
+            config = yaml.safe_load(f)
+        config['clouds'][name] = limited.cloud(config['clouds'][DEMO])
+        with open(self.clouds_yaml, 'w') as f:
             yaml.safe_dump(config, f)
 
     def set_api_timeout(self, seconds: float) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import uuid
 
 from tests.functional import base
 
@@ -37,44 +36,21 @@ class QuotaTest(base.FunctionalTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        admin = base.connection(base.ADMIN)
-        suffix = uuid.uuid4().hex[:8]
-        cls.password = uuid.uuid4().hex
-        cls.project = admin.identity.create_project(
-            name=f'quota-{suffix}', domain_id='default')
-        cls.user = admin.identity.create_user(
-            name=f'quota-{suffix}', password=cls.password,
-            domain_id='default', default_project_id=cls.project.id)
-        member = admin.identity.find_role('member')
-        admin.identity.assign_project_role_to_user(cls.project, cls.user,
-                                                   member)
-        admin.set_compute_quotas(cls.project.id, key_pairs=1)
+        cls.limited = base.LimitedUser.create('quota', key_pairs=1)
 
     @classmethod
     def tearDownClass(cls):
-        admin = base.connection(base.ADMIN)
-        admin.identity.delete_user(cls.user, ignore_missing=True)
-        admin.identity.delete_project(cls.project, ignore_missing=True)
+        cls.limited.delete()
         super().tearDownClass()
 
     def test_quota_exceeded_is_clear_and_leaves_no_file(self):
-        auth_url = base.connection(base.DEMO).config.get_auth_args()[
-            'auth_url']
-        env = {
-            'OS_AUTH_URL': auth_url, 'OS_USERNAME': self.user.name,
-            'OS_PASSWORD': self.password,
-            'OS_PROJECT_NAME': self.project.name,
-            'OS_USER_DOMAIN_NAME': 'Default',
-            'OS_PROJECT_DOMAIN_NAME': 'Default',
-            'OS_IDENTITY_API_VERSION': '3',
-            'OS_CLIENT_CONFIG_FILE': self.path('none.yaml'),
-        }
+        self.add_cloud('quota', self.limited)
         first = self.path('first')
         self.openstack('keypair', 'create', 'first', '--private-key', first,
-                       cloud='', env=env)
+                       cloud='quota')
         second = self.path('second')
         result = self.openstack('keypair', 'create', 'second',
-                                '--private-key', second, cloud='', env=env,
+                                '--private-key', second, cloud='quota',
                                 expect=1)
         self.assertCleanFailure(result, 'Quota exceeded', "'second'")
         self.assertEqual(['first', 'first.pub'], self.listdir())

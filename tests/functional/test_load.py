@@ -10,7 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import subprocess
-import uuid
+import openstack
 
 from tests.functional import base
 
@@ -23,47 +23,25 @@ class LoadTest(base.FunctionalTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        admin = base.connection(base.ADMIN)
-        suffix = uuid.uuid4().hex[:8]
-        cls.password = uuid.uuid4().hex
-        cls.project = admin.identity.create_project(
-            name=f'load-{suffix}', domain_id='default')
-        cls.user = admin.identity.create_user(
-            name=f'load-{suffix}', password=cls.password,
-            domain_id='default', default_project_id=cls.project.id)
-        admin.identity.assign_project_role_to_user(
-            cls.project, cls.user, admin.identity.find_role('member'))
-        admin.set_compute_quotas(cls.project.id, key_pairs=QUOTA)
+        cls.limited = base.LimitedUser.create('load', key_pairs=QUOTA)
 
     @classmethod
     def tearDownClass(cls):
-        admin = base.connection(base.ADMIN)
-        admin.identity.delete_user(cls.user, ignore_missing=True)
-        admin.identity.delete_project(cls.project, ignore_missing=True)
+        cls.limited.delete()
         super().tearDownClass()
 
     def setUp(self):
         super().setUp()
-        with open(self.clouds_yaml) as f:
-            import yaml
-            config = yaml.safe_load(f)
-        cloud = config['clouds'][base.DEMO]
-        cloud['auth'].update(username=self.user.name,
-                             password=self.password,
-                             project_name=self.project.name)
-        config['clouds'] = {'load': cloud}
-        path = os.path.join(os.path.dirname(self.clouds_yaml), 'load.yaml')
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-        with os.fdopen(fd, 'w') as f:
-            yaml.safe_dump(config, f)
-        self.env = dict(os.environ, OS_CLIENT_CONFIG_FILE=path)
-        import openstack
+        self.add_cloud('load', self.limited)
+        self.env = dict(os.environ, OS_CLIENT_CONFIG_FILE=self.clouds_yaml,
+                        KEYPAIRS_OSC_RECORD=self.record)
         self.conn = openstack.connect(
-            auth_url=base.connection(base.DEMO).config.get_auth_args()[
-                'auth_url'],
-            username=self.user.name, password=self.password,
-            project_name=self.project.name, user_domain_name='Default',
-            project_domain_name='Default')
+            auth_url=f'{self.keystone_proxy.url}/v3',
+            username=self.limited.user.name,
+            password=self.limited.password,
+            project_name=self.limited.project.name,
+            user_domain_name='Default', project_domain_name='Default',
+            load_yaml_config=False)
 
     def run_all(self, commands: list[list[str]]) -> list[base.Result]:
         def one(args: list[str]) -> base.Result:
