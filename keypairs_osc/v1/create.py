@@ -86,6 +86,16 @@ def _created_despite(failure: exceptions.CommandError, app: Any, name: str,
     return existing
 
 
+def _register_or_recover(app: Any, parsed_args: argparse.Namespace,
+                         upload: str, public: keys.PublicKeyInfo,
+                         user_id: str | None) -> Any:
+    """Register the key pair; keep it if Nova made it despite an error."""
+    try:
+        return _register(app, parsed_args, upload, user_id)
+    except exceptions.CommandError as exc:
+        return _created_despite(exc, app, parsed_args.name, public, user_id)
+
+
 class CreateKeypair(command.ShowOne):
     """Create a key pair: generate it locally, or register a public key.
 
@@ -145,7 +155,9 @@ class CreateKeypair(command.ShowOne):
                                       stdin=getattr(self.app.stdin,
                                                     'buffer', None))
             user_id = common.resolve_user_id(self.app, parsed_args)
-            keypair = _register(self.app, parsed_args, parsed.upload, user_id)
+            keypair = _register_or_recover(self.app, parsed_args,
+                                           parsed.upload, parsed.info,
+                                           user_id)
             return common.show_columns(keypair, 'public_key', 'private_key')
         return self._generate(parsed_args)
 
@@ -168,12 +180,8 @@ class CreateKeypair(command.ShowOne):
                 key, parsed_args.private_key_format, secret)
             public = keys.public_key_of(key, parsed_args.comment or '')
             user_id = common.resolve_user_id(self.app, parsed_args)
-            try:
-                keypair = _register(self.app, parsed_args, public.openssh,
-                                    user_id)
-            except exceptions.CommandError as exc:
-                keypair = _created_despite(exc, self.app, parsed_args.name,
-                                           public, user_id)
+            keypair = _register_or_recover(self.app, parsed_args,
+                                           public.openssh, public, user_id)
         except BaseException:
             if target is not None:
                 target.abandon()  # Nova refused: leave no file behind
@@ -264,13 +272,13 @@ class ImportKeypair(command.ShowOne):
             info, upload = parsed.info, parsed.upload
         user_id = common.resolve_user_id(self.app, parsed_args)
         try:
-            keypair = _register(self.app, parsed_args, upload, user_id)
-        except exceptions.CommandError as exc:
-            if parsed_args.exist_ok and errors.is_conflict(exc.__cause__):
-                keypair = self._existing_same_key(parsed_args, info, user_id)
-            else:
-                keypair = _created_despite(exc, self.app, parsed_args.name,
+            keypair = _register_or_recover(self.app, parsed_args, upload,
                                            info, user_id)
+        except exceptions.CommandError as exc:
+            if not (parsed_args.exist_ok
+                    and errors.is_conflict(exc.__cause__)):
+                raise
+            keypair = self._existing_same_key(parsed_args, info, user_id)
         if parsed_args.private_key:
             common.remember_private_key(self.app, keypair,
                                         parsed_args.private_key, info)

@@ -219,6 +219,13 @@ class CreateTest(CommandTestCase):
                 saved = keys.public_key_of(keys.load_private_key(f.read()))
             self.assertEqual(stored['k'].public_key, saved.openssh)
 
+    def test_public_key_register_kept_when_nova_committed(self):
+        self.fail_after_commit(fakes.http_error(502, 'bad gateway'))
+        pub = self.write('k.pub', fakes.keypair().public_key)
+        with self.assertLogs('keypairs_osc.v1.create', 'WARNING'):
+            columns, _ = self.run_cmd('k', '--public-key', pub)
+        self.assertEqual(CORE_CREATE_FIELDS, tuple(columns))
+
     def test_error_before_nova_committed_leaves_nothing(self):
         self.fail_after_commit(fakes.http_error(503, 'unavailable'))
         self.api_create.side_effect = fakes.http_error(503, 'unavailable')
