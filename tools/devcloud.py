@@ -311,13 +311,15 @@ def sync_nova() -> None:
 
 # The identity setup runs inside the devcloud's virtualenv, with the
 # openstacksdk that nova brings, so this tool never speaks HTTP itself.
+# Both tiers use it: every endpoint's service gets a user in ``service``.
 IDENTITY_SETUP = r'''
 import json, sys
 import openstack
 
 cfg = json.load(sys.stdin)
+pw = cfg['passwords']
 conn = openstack.connect(
-    auth_url=cfg['auth_url'], username='admin', password=cfg['admin'],
+    auth_url=cfg['auth_url'], username='admin', password=pw['admin'],
     project_name='admin', user_domain_id='default',
     project_domain_id='default', region_name=cfg['region'])
 idn = conn.identity
@@ -332,25 +334,28 @@ def role(name):
     return idn.find_role(name) or idn.create_role(name=name)
 
 
-def user(name, password, proj, roles):
+def user(name, proj, roles):
     u = idn.find_user(name, domain_id='default') or idn.create_user(
-        name=name, password=password, domain_id='default',
+        name=name, password=pw[name], domain_id='default',
         default_project_id=proj.id)
     for r in roles:
         idn.assign_project_role_to_user(proj, u, role(r))
 
 
 service = project('service')
-user('nova', cfg['nova'], service, ['admin', 'service'])
+for name, _, _ in cfg['endpoints']:  # each service has a user of its own
+    user(name, service, ['admin', 'service'])
 demo = project('demo')
-user('demo', cfg['demo'], demo, ['member'])
-user('demo2', cfg['demo2'], demo, ['member'])
-svc = idn.find_service('nova') or idn.create_service(
-    name='nova', type='compute', description='Compute')
-if not list(idn.endpoints(service_id=svc.id)):
-    for iface in ('public', 'internal', 'admin'):
-        idn.create_endpoint(service_id=svc.id, interface=iface,
-                            url=cfg['nova_url'], region_id=cfg['region'])
+user('demo', demo, ['member'])
+user('demo2', demo, ['member'])
+for name, kind, url in cfg['endpoints']:
+    svc = idn.find_service(name) or idn.create_service(
+        name=name, type=kind, description=name)
+    if not list(idn.endpoints(service_id=svc.id)):
+        for iface in ('public', 'internal', 'admin'):
+            idn.create_endpoint(service_id=svc.id, interface=iface, url=url,
+                                region_id=cfg['region'])
+print(json.dumps({'demo_project_id': demo.id}))
 '''
 
 # One authenticated call per user warms Nova's token cache and proves the
@@ -527,8 +532,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         venv_python(IDENTITY_SETUP, {
             'auth_url': service_url(state, 'keystone'),
             'region': REGION,
-            'nova_url': f'http://{HOST}:{state["ports"]["nova"]}/v2.1',
-            **state['passwords'],
+            'passwords': state['passwords'],
+            'endpoints': [('nova', 'compute',
+                           f'http://{HOST}:{state["ports"]["nova"]}/v2.1')],
         }, LOG_DIR / 'identity-setup.log')
         state['initialized'] = True
         save_state(state)
