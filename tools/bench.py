@@ -64,14 +64,8 @@ class Network:
         conn = openstack.connect(cloud=CLOUD)
         compute_url = conn.compute.get_endpoint()
         auth_url = config['clouds'][CLOUD]['auth']['auth_url']
-        self.keystone = proxy.Proxy(_port(auth_url), delay=delay).__enter__()
-        self.nova = proxy.Proxy(_port(compute_url), delay=delay).__enter__()
-        # Keystone's catalog names the Nova proxy: clients find it as on a
-        # real cloud (an endpoint override would change their discovery).
-        for upstream, front in ((compute_url, self.nova),
-                                (auth_url, self.keystone)):
-            origin = f'http://127.0.0.1:{_port(upstream)}'.encode()
-            self.keystone.rewrite[origin] = front.url.encode()
+        self.keystone, self.nova = proxy.front_cloud(auth_url, compute_url,
+                                                     delay)
         for cloud in config['clouds'].values():
             cloud['auth']['auth_url'] = f'{self.keystone.url}/v3'
         self.clouds_yaml = os.path.join(workdir, f'clouds-{delay}.yaml')
@@ -90,10 +84,6 @@ class Network:
     def close(self) -> None:
         self.keystone.__exit__(None, None, None)
         self.nova.__exit__(None, None, None)
-
-
-def _port(url: str) -> int:
-    return int(url.split('://', 1)[1].split('/', 1)[0].rsplit(':', 1)[1])
 
 
 def run_cli(binary: str, net: Network | None, *args: str,

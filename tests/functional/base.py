@@ -33,10 +33,6 @@ DEMO, DEMO2, ADMIN = 'devcloud-demo', 'devcloud-demo2', 'devcloud-admin'
 _connections: dict[str, openstack.connection.Connection] = {}
 
 
-def _port(url: str) -> int:
-    return int(url.split('://', 1)[1].split('/', 1)[0].rsplit(':', 1)[1])
-
-
 def connection(cloud: str) -> openstack.connection.Connection:
     """A cached SDK connection, for arranging and checking state."""
     if cloud not in _connections:
@@ -122,14 +118,10 @@ class FunctionalTestCase(testtools.TestCase):
             config = yaml.safe_load(f)
         compute_url = connection(DEMO).compute.get_endpoint()
         auth_url = config['clouds'][DEMO]['auth']['auth_url']
-        self.keystone_proxy = self.useFixture_proxy(_port(auth_url))
-        self.nova_proxy = self.useFixture_proxy(_port(compute_url))
-        # The catalog Keystone hands out names the Nova proxy, so the CLI
-        # finds Nova exactly as it would on a real cloud.
-        for upstream, front in ((compute_url, self.nova_proxy),
-                                (auth_url, self.keystone_proxy)):
-            origin = f'http://127.0.0.1:{_port(upstream)}'.encode()
-            self.keystone_proxy.rewrite[origin] = front.url.encode()
+        self.keystone_proxy, self.nova_proxy = proxy.front_cloud(
+            auth_url, compute_url)
+        for server in (self.keystone_proxy, self.nova_proxy):
+            self.addCleanup(server.__exit__, None, None, None)
         for cloud in config['clouds'].values():
             cloud['auth']['auth_url'] = f'{self.keystone_proxy.url}/v3'
         config_dir = tempfile.mkdtemp(prefix='kp-conf-')
@@ -157,11 +149,6 @@ class FunctionalTestCase(testtools.TestCase):
             cloud['api_timeout'] = seconds
         with open(self.clouds_yaml, 'w') as f:
             yaml.safe_dump(config, f)
-
-    def useFixture_proxy(self, upstream_port: int) -> proxy.Proxy:
-        server = proxy.Proxy(upstream_port).__enter__()
-        self.addCleanup(server.__exit__, None, None, None)
-        return server
 
     def secret(self, name: str, passphrase: str) -> str:
         """A passphrase file; the passphrase must never leak anywhere."""

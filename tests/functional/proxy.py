@@ -198,3 +198,23 @@ def every(method: str, path_part: str, fault: str,
         return None
 
     return rule
+
+
+def port_of(url: str) -> int:
+    return int(url.split('://', 1)[1].split('/', 1)[0].rsplit(':', 1)[1])
+
+
+def front_cloud(auth_url: str, compute_url: str,
+                delay: float = 0.0) -> tuple[Proxy, Proxy]:
+    """Started proxies in front of Keystone and Nova, (keystone, nova).
+
+    The catalog Keystone hands out names the proxies, so clients find Nova
+    (and Keystone's own endpoints) exactly as they would on a real cloud;
+    an endpoint override would change how they discover it.
+    """
+    keystone = Proxy(port_of(auth_url), delay=delay).__enter__()
+    nova = Proxy(port_of(compute_url), delay=delay).__enter__()
+    for upstream, front in ((compute_url, nova), (auth_url, keystone)):
+        origin = f'http://127.0.0.1:{port_of(upstream)}'.encode()
+        keystone.rewrite[origin] = front.url.encode()
+    return keystone, nova
