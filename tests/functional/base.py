@@ -1,9 +1,12 @@
-"""Functional tests: the real ``openstack`` binary against the devcloud.
+"""Functional tests: the real ``openstack`` binary against a real cloud.
 
-The devcloud (tools/devcloud.py, brought up by ``tox -e functional``) is a
-real Keystone and a real Nova API on 127.0.0.1; nothing here is faked. The
-SDK is used directly only to arrange and inspect state quickly; every
-behaviour under test goes through the ``openstack`` command as a user would.
+The cloud is the devcloud (tools/devcloud.py: a real Keystone and a real
+Nova API on 127.0.0.1) or any cloud named by ``OS_CLOUD``, such as DevStack;
+``tests.functional.run``, which ``tox -e functional`` calls, says which and
+makes the run's second user (see :mod:`tests.functional.cloud`). Nothing
+here is faked. The SDK is used directly only to arrange and inspect state
+quickly; every behaviour under test goes through the ``openstack`` command
+as a user would.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import copy
 import dataclasses
 import json
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -26,18 +30,35 @@ import testtools
 import yaml
 
 from keypairs_osc import keys
+from tests.functional import cloud as run_cloud
 from tests.functional import proxy
 
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
-DEMO, DEMO2, ADMIN = 'devcloud-demo', 'devcloud-demo2', 'devcloud-admin'
+#: The clouds of the run's clouds.yaml, named by role.
+USER, ALT, ADMIN = run_cloud.USER, run_cloud.ALT, run_cloud.ADMIN
 _connections: dict[str, openstack.connection.Connection] = {}
+_target: list[run_cloud.Target] = []
+
+
+def target() -> run_cloud.Target:
+    """The cloud this run targets (read once per test process)."""
+    if not _target:
+        _target.append(run_cloud.Target.load())
+    return _target[0]
 
 
 def connection(cloud: str) -> openstack.connection.Connection:
     """A cached SDK connection, for arranging and checking state."""
     if cloud not in _connections:
-        _connections[cloud] = openstack.connect(cloud=cloud)
+        _connections[cloud] = run_cloud.connect(target().clouds_yaml, cloud)
     return _connections[cloud]
+
+
+def require(test: testtools.TestCase, *roles: str) -> None:
+    """Skip ``test``, saying why, when the cloud lacks one of ``roles``."""
+    for role in roles:
+        if role not in target().roles:
+            test.skipTest(target().missing.get(role, f'no {role} cloud'))
 
 
 @dataclasses.dataclass
@@ -49,24 +70,26 @@ class LimitedUser:
     password: str
 
     @classmethod
-    def create(cls, prefix: str, key_pairs: int) -> LimitedUser:
+    def create(cls, test: testtools.TestCase, what: str,
+               key_pairs: int) -> LimitedUser:
+        """Made for ``test`` (skipped without an admin), removed after it."""
+        require(test, ADMIN)
         admin = connection(ADMIN)
-        suffix = uuid.uuid4().hex[:8]
+        name = f'{target().prefix}-{what}-{uuid.uuid4().hex[:8]}'
         password = uuid.uuid4().hex
-        project = admin.identity.create_project(
-            name=f'{prefix}-{suffix}', domain_id='default')
+        domain_id = admin.identity.get_user(target().user_id).domain_id
+        project = admin.identity.create_project(name=name,
+                                                domain_id=domain_id)
         user = admin.identity.create_user(
-            name=f'{prefix}-{suffix}', password=password,
-            domain_id='default', default_project_id=project.id)
+            name=name, password=password, domain_id=domain_id,
+            default_project_id=project.id)
+        target().note(user.id, project.id)
+        limited = cls(project, user, password)
+        test.addCleanup(run_cloud.remove_user, admin, user.id, project.id)
         admin.identity.assign_project_role_to_user(
             project, user, admin.identity.find_role('member'))
         admin.set_compute_quotas(project.id, key_pairs=key_pairs)
-        return cls(project, user, password)
-
-    def delete(self) -> None:
-        admin = connection(ADMIN)
-        admin.identity.delete_user(self.user, ignore_missing=True)
-        admin.identity.delete_project(self.project, ignore_missing=True)
+        return limited
 
     def cloud(self, base_cloud: dict) -> dict:
         """A clouds.yaml entry for this user, from another user's."""
@@ -91,13 +114,11 @@ class Result:
 class FunctionalTestCase(testtools.TestCase):
     """Runs ``openstack`` as a subprocess and cleans up what it made."""
 
-    cloud = DEMO
+    cloud = USER
 
     def setUp(self):
         super().setUp()
-        if not os.environ.get('OS_CLIENT_CONFIG_FILE'):
-            self.fail('OS_CLIENT_CONFIG_FILE is not set: run these tests '
-                      'with "tox -e functional", which starts the devcloud')
+        require(self, self.cloud)
         self.tmp = tempfile.mkdtemp(prefix='kp-func-')
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.secrets: list[str] = []
@@ -114,16 +135,23 @@ class FunctionalTestCase(testtools.TestCase):
         that no private key or passphrase crossed the network; tests of
         faults install rules on ``self.nova_proxy``.
         """
-        with open(os.environ['OS_CLIENT_CONFIG_FILE']) as f:
+        with open(target().clouds_yaml) as f:
             config = yaml.safe_load(f)
-        compute_url = connection(DEMO).compute.get_endpoint()
-        auth_url = config['clouds'][DEMO]['auth']['auth_url']
-        self.keystone_proxy, self.nova_proxy = proxy.front_cloud(
-            auth_url, compute_url)
-        for server in (self.keystone_proxy, self.nova_proxy):
+        user = connection(USER)
+        compute_url = user.compute.get_endpoint()
+        endpoints = [compute_url] + [
+            endpoint['url']
+            for service in user.config.get_service_catalog().catalog
+            for endpoint in service.get('endpoints', [])]
+        auth_url = config['clouds'][USER]['auth']['auth_url']
+        self.keystone_proxy, self.nova_proxy, proxies = proxy.front_cloud(
+            auth_url, endpoints)
+        for server in proxies:
             self.addCleanup(server.__exit__, None, None, None)
+        self.proxies = proxies
+        self.auth_url = proxy.proxied(auth_url, proxies)
         for cloud in config['clouds'].values():
-            cloud['auth']['auth_url'] = f'{self.keystone_proxy.url}/v3'
+            cloud['auth']['auth_url'] = self.auth_url
         config_dir = tempfile.mkdtemp(prefix='kp-conf-')
         self.addCleanup(shutil.rmtree, config_dir, True)
         self.clouds_yaml = os.path.join(config_dir, 'clouds.yaml')
@@ -137,7 +165,7 @@ class FunctionalTestCase(testtools.TestCase):
         """Add a cloud for ``limited`` to the CLI's clouds.yaml."""
         with open(self.clouds_yaml) as f:
             config = yaml.safe_load(f)
-        config['clouds'][name] = limited.cloud(config['clouds'][DEMO])
+        config['clouds'][name] = limited.cloud(config['clouds'][USER])
         with open(self.clouds_yaml, 'w') as f:
             yaml.safe_dump(config, f)
 
@@ -189,7 +217,7 @@ class FunctionalTestCase(testtools.TestCase):
 
     def assertNothingLeaked(self) -> None:
         needles = self.private_key_needles() + self.secrets
-        traffic = (self.keystone_proxy.traffic() + self.nova_proxy.traffic())
+        traffic = b''.join(front.traffic() for front in self.proxies)
         for needle in needles:
             self.assertNotIn(needle.encode(), traffic,
                              'private material crossed the network')
@@ -202,8 +230,9 @@ class FunctionalTestCase(testtools.TestCase):
     # -- names and files ------------------------------------------------------
 
     def unique_name(self, prefix: str = 'kp') -> str:
-        name = f'{prefix}-{uuid.uuid4().hex[:12]}'
-        for cloud in (DEMO, DEMO2, ADMIN):
+        """A key pair name of this run's, forgotten by every user after."""
+        name = f'{target().prefix}-{prefix}-{uuid.uuid4().hex[:12]}'
+        for cloud in target().roles:
             self.addCleanup(self._forget, cloud, name)
         return name
 
@@ -286,7 +315,8 @@ class FunctionalTestCase(testtools.TestCase):
         if passphrase is not None:
             secret = self.secret(f'askpass-{uuid.uuid4().hex}', passphrase)
             script = self.write(f'askpass-{uuid.uuid4().hex}.sh',
-                                f'#!/bin/sh\ncat {secret}\n', mode=0o700)
+                                f'#!/bin/sh\ncat {shlex.quote(secret)}\n',
+                                mode=0o700)
             env.update(SSH_ASKPASS=script, SSH_ASKPASS_REQUIRE='force',
                        DISPLAY=env.get('DISPLAY', ':0'))
         proc = subprocess.run(['ssh-keygen', *args], capture_output=True,

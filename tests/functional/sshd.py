@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -20,16 +21,60 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
 
+def strict_modes_accept(path: str, uid: int, home: str) -> bool:
+    """Whether sshd's StrictModes accepts files under directory ``path``.
+
+    As OpenSSH's ``auth_secure_path``: the directory and each one above it,
+    up to the home directory or ``/``, must be owned by root or the user
+    and writable by no one else (a checkout under ``/tmp`` is not).
+    """
+    path, home = os.path.realpath(path), os.path.realpath(home)
+    while True:
+        info = os.stat(path)
+        if info.st_uid not in (0, uid) or info.st_mode & 0o022:
+            return False
+        if path in (home, os.path.dirname(path)):
+            return True
+        path = os.path.dirname(path)
+
+
+def server_base_dir() -> str:
+    """A directory for the test sshd's files that StrictModes accepts.
+
+    The checkout's ``.devcloud`` where it can (wherever the checkout is),
+    else the user's runtime or cache directory.
+    """
+    uid = os.geteuid()
+    home = pwd.getpwuid(uid).pw_dir
+    candidates = [os.path.join(ROOT, '.devcloud')]
+    if os.environ.get('XDG_RUNTIME_DIR'):
+        candidates.append(os.path.join(os.environ['XDG_RUNTIME_DIR'],
+                                       'keypairs-osc'))
+    candidates.append(os.path.join(home, '.cache', 'keypairs-osc'))
+    for base in candidates:
+        try:
+            os.makedirs(base, mode=0o700, exist_ok=True)
+        except OSError:
+            continue
+        if strict_modes_accept(base, uid, home):
+            return base
+    raise RuntimeError(
+        'no directory for the test sshd that its StrictModes accepts: '
+        f'every one of {", ".join(candidates)} has a parent directory '
+        'that others can write to or that another user owns')
+
+
+def _quoted(path: str) -> str:
+    """A path as an sshd_config argument, spaces and all."""
+    return '"' + path.replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
 class SSHServer:
     def __init__(self):
         if not os.path.exists(SSHD):
             raise RuntimeError('sshd is not installed; run '
                                'tools/ensure-debian-packages openssh-server')
-        # StrictModes refuses directories writable by others (such as
-        # /tmp), so the server lives inside the checkout.
-        base = os.path.join(ROOT, '.devcloud')
-        os.makedirs(base, mode=0o755, exist_ok=True)
-        self.dir = tempfile.mkdtemp(prefix='sshd-', dir=base)
+        self.dir = tempfile.mkdtemp(prefix='sshd-', dir=server_base_dir())
         os.chmod(self.dir, 0o700)
         self.authorized_keys = os.path.join(self.dir, 'authorized_keys')
         self.user = getpass.getuser()
@@ -46,9 +91,9 @@ class SSHServer:
             f.write(f"""\
 Port {self.port}
 ListenAddress 127.0.0.1
-HostKey {host_key}
-PidFile {self.dir}/sshd.pid
-AuthorizedKeysFile {self.authorized_keys}
+HostKey {_quoted(host_key)}
+PidFile {_quoted(os.path.join(self.dir, 'sshd.pid'))}
+AuthorizedKeysFile {_quoted(self.authorized_keys)}
 StrictModes yes
 PubkeyAuthentication yes
 PasswordAuthentication no

@@ -152,11 +152,13 @@ class CreateRefusedTest(base.FunctionalTestCase):
 
     def test_non_admin_user_option_is_forbidden(self):
         name = self.unique_name()
-        result = self.openstack('keypair', 'create', name, '--user', 'demo2',
+        base.require(self, base.ALT)
+        result = self.openstack('keypair', 'create', name, '--user',
+                                base.target().alt_user_name,
                                 '--private-key', self.path('k'), expect=1)
         self.assertCleanFailure(result)
         self.assertEqual([], self.listdir())
-        self.assertIsNone(self.nova_keypair(name, base.DEMO2))
+        self.assertIsNone(self.nova_keypair(name, base.ALT))
 
     def test_key_size_with_ed25519_is_an_error(self):
         result = self.openstack('keypair', 'create', self.unique_name(),
@@ -181,18 +183,20 @@ class CreateAsAdminTest(base.FunctionalTestCase):
     def test_admin_creates_for_another_user(self):
         name = self.unique_name()
         key = self.path('for-demo2')
-        self.openstack('keypair', 'create', name, '--user', 'demo2',
-                       '--private-key', key)
-        self.assertIsNotNone(self.nova_keypair(name, base.DEMO2))
+        self.openstack('keypair', 'create', name, '--user',
+                       base.target().alt_user_name, '--private-key', key)
+        self.assertIsNotNone(self.nova_keypair(name, base.ALT))
         self.assertIsNone(self.nova_keypair(name, base.ADMIN))
         self.assertPrivateFile(key)
 
     def test_two_users_may_hold_the_same_name(self):
         name = self.unique_name()
-        self.openstack('keypair', 'create', name, '--user', 'demo',
+        self.openstack('keypair', 'create', name, '--user',
+                       base.target().user_name,
                        '--private-key', self.path('a'))
-        self.openstack('keypair', 'create', name, '--user', 'demo2',
+        self.openstack('keypair', 'create', name, '--user',
+                       base.target().alt_user_name,
                        '--private-key', self.path('b'))
-        first = self.nova_keypair(name, base.DEMO)
-        second = self.nova_keypair(name, base.DEMO2)
+        first = self.nova_keypair(name, base.USER)
+        second = self.nova_keypair(name, base.ALT)
         self.assertNotEqual(first.fingerprint, second.fingerprint)

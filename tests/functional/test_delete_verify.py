@@ -34,10 +34,11 @@ class DeleteTest(base.FunctionalTestCase):
         self.assertIsNone(self.nova_keypair(name))
 
     def test_admin_deletes_another_users_key_pair(self):
-        name = self.make(base.DEMO2)
-        self.openstack('keypair', 'delete', name, '--user', 'demo2',
+        name = self.make(base.ALT)
+        self.openstack('keypair', 'delete', name, '--user',
+                       base.target().alt_user_name,
                        cloud=base.ADMIN)
-        self.assertIsNone(self.nova_keypair(name, base.DEMO2))
+        self.assertIsNone(self.nova_keypair(name, base.ALT))
 
 
 class VerifyTest(base.FunctionalTestCase):

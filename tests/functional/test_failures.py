@@ -33,18 +33,8 @@ class CloudFailureTest(base.FunctionalTestCase):
 class QuotaTest(base.FunctionalTestCase):
     """A user of a project whose key pair quota is 1."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.limited = base.LimitedUser.create('quota', key_pairs=1)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.limited.delete()
-        super().tearDownClass()
-
     def test_quota_exceeded_is_clear_and_leaves_no_file(self):
-        self.add_cloud('quota', self.limited)
+        self.add_cloud('quota', base.LimitedUser.create(self, 'quota', 1))
         first = self.path('first')
         self.openstack('keypair', 'create', 'first', '--private-key', first,
                        cloud='quota')

@@ -62,25 +62,29 @@ class AdminListTest(ListShowTest):
     cloud = base.ADMIN
 
     def test_admin_lists_another_users_and_a_projects_key_pairs(self):
-        (mine,) = self.make_keypairs(1, base.DEMO2)
-        rows = self.openstack('keypair', 'list', '--user', 'demo2',
+        (mine,) = self.make_keypairs(1, base.ALT)
+        rows = self.openstack('keypair', 'list', '--user',
+                              base.target().alt_user_name,
                               '-f', 'json').json()
         self.assertIn(mine, [r['Name'] for r in rows])
-        rows = self.openstack('keypair', 'list', '--project', 'demo',
+        rows = self.openstack('keypair', 'list', '--project',
+                              base.target().project_name,
                               '--long', '-f', 'json').json()
         row = next(r for r in rows if r['Name'] == mine)
-        demo2_id = base.connection(base.DEMO2).current_user_id
+        demo2_id = base.connection(base.ALT).current_user_id
         self.assertEqual(demo2_id, row['User ID'])
 
     def test_show_as_admin_for_another_user(self):
-        (mine,) = self.make_keypairs(1, base.DEMO2)
-        shown = self.openstack('keypair', 'show', mine, '--user', 'demo2',
+        (mine,) = self.make_keypairs(1, base.ALT)
+        shown = self.openstack('keypair', 'show', mine, '--user',
+                               base.target().alt_user_name,
                                '-f', 'json').json()
-        self.assertEqual(base.connection(base.DEMO2).current_user_id,
+        self.assertEqual(base.connection(base.ALT).current_user_id,
                          shown['user_id'])
 
     def test_project_with_marker_is_refused(self):
-        result = self.openstack('keypair', 'list', '--project', 'demo',
+        result = self.openstack('keypair', 'list', '--project',
+                                base.target().project_name,
                                 '--marker', 'x', expect=1)
         self.assertCleanFailure(result, '--marker')
 
@@ -88,6 +92,7 @@ class AdminListTest(ListShowTest):
 class NonAdminTest(base.FunctionalTestCase):
 
     def test_non_admin_listing_another_user_is_forbidden(self):
-        result = self.openstack('keypair', 'list', '--user', 'demo2',
-                                expect=1)
+        base.require(self, base.ALT)
+        result = self.openstack('keypair', 'list', '--user',
+                                base.target().alt_user_name, expect=1)
         self.assertCleanFailure(result)

@@ -20,27 +20,19 @@ QUOTA = 10
 
 class LoadTest(base.FunctionalTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.limited = base.LimitedUser.create('load', key_pairs=QUOTA)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.limited.delete()
-        super().tearDownClass()
-
     def setUp(self):
         super().setUp()
+        self.limited = base.LimitedUser.create(self, 'load', QUOTA)
         self.add_cloud('load', self.limited)
         self.env = dict(os.environ, OS_CLIENT_CONFIG_FILE=self.clouds_yaml,
                         KEYPAIRS_OSC_RECORD=self.record)
         self.conn = openstack.connect(
-            auth_url=f'{self.keystone_proxy.url}/v3',
+            auth_url=self.auth_url,
             username=self.limited.user.name,
             password=self.limited.password,
             project_name=self.limited.project.name,
-            user_domain_name='Default', project_domain_name='Default',
+            user_domain_id=self.limited.user.domain_id,
+            project_domain_id=self.limited.project.domain_id,
             load_yaml_config=False)
 
     def run_all(self, commands: list[list[str]]) -> list[base.Result]:

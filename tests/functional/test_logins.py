@@ -9,6 +9,7 @@ SSH_ASKPASS, never argv.
 
 from __future__ import annotations
 
+import shlex
 import uuid
 
 from tests.functional import base
@@ -30,7 +31,8 @@ class LoginTestCase(base.FunctionalTestCase):
     def askpass(self, passphrase: str) -> str:
         secret = self.secret(f'pw-{uuid.uuid4().hex}', passphrase)
         return self.write(f'askpass-{uuid.uuid4().hex}.sh',
-                          f'#!/bin/sh\ncat {secret}\n', mode=0o700)
+                          f'#!/bin/sh\ncat {shlex.quote(secret)}\n',
+                          mode=0o700)
 
     def assertLogsIn(self, name: str, private_key: str,
                      passphrase: str | None = None) -> None:

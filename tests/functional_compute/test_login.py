@@ -144,9 +144,9 @@ class FromKeyPairToLoginTest(ComputeTestCase):
                        self.path('mine'))
         server = self.boot(name)
         self.openstack('keypair', 'create', name, '--private-key',
-                       self.path('theirs'), cloud=base.DEMO2)
+                       self.path('theirs'), cloud=base.ALT)
         theirs = self.openstack('keypair', 'show', name, '-f', 'json',
-                                cloud=base.DEMO2).json()
+                                cloud=base.ALT).json()
         self.assertEqual([], theirs['servers'])
         mine = self.openstack('keypair', 'show', name, '-f', 'json').json()
         self.assertEqual([f'{server.name} ({server.id})'], mine['servers'])

@@ -1,0 +1,144 @@
+"""The cloud a functional run targets, and what the run made there.
+
+A run (``python -m tests.functional.run``, which ``tox -e functional``
+calls) targets either the devcloud or any cloud named by ``OS_CLOUD``, with
+``OS_ADMIN_CLOUD`` for what needs an admin, as python-openstackclient's own
+functional tests do. It writes a clouds.yaml of its own whose clouds are
+named by their role: ``user`` (the cloud under test), ``admin`` and ``alt``
+(a second member of the user's project, made by the run). Every resource
+the run makes carries the run's prefix, and every user and project a test
+makes is noted in the run's ledger, so the run can remove exactly what it
+made and prove that the cloud is left as it was found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import openstack
+from openstack.compute.v2 import keypair as sdk_keypair
+
+#: The environment variable naming the run's ``run.json``.
+RUN_FILE = 'KEYPAIRS_FUNCTIONAL_RUN'
+USER, ALT, ADMIN = 'user', 'alt', 'admin'
+#: Per-user key pair requests need this microversion (``user_id``).
+OTHER_USER_VERSION = '2.10'
+
+
+@dataclasses.dataclass
+class Target:
+    """What a run targets; written by the runner, read by every test."""
+
+    prefix: str
+    clouds_yaml: str
+    #: The cloud names (roles) this cloud offers, of USER, ALT, ADMIN.
+    roles: list[str]
+    #: Why a role is missing, for the skip message.
+    missing: dict[str, str]
+    user_name: str
+    user_id: str
+    project_name: str
+    project_id: str
+    alt_user_name: str | None
+    alt_user_id: str | None
+    devcloud: bool
+    run_dir: str
+
+    @property
+    def ledger(self) -> Path:
+        return Path(self.run_dir) / 'ledger.jsonl'
+
+    @property
+    def snapshot_file(self) -> Path:
+        return Path(self.run_dir) / 'before.json'
+
+    def save(self) -> Path:
+        path = Path(self.run_dir) / 'run.json'
+        path.write_text(json.dumps(dataclasses.asdict(self), indent=2))
+        return path
+
+    @classmethod
+    def load(cls) -> Target:
+        path = os.environ.get(RUN_FILE)
+        if not path:
+            raise RuntimeError(
+                f'{RUN_FILE} is not set: run the functional tests with '
+                '"tox -e functional" (or python -m tests.functional.run)')
+        return cls(**json.loads(Path(path).read_text()))
+
+    def note(self, user_id: str, project_id: str) -> None:
+        """Ledger a user and project a test made, for the final sweep."""
+        line = json.dumps({'user_id': user_id, 'project_id': project_id})
+        fd = os.open(self.ledger, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                     0o600)
+        with os.fdopen(fd, 'a') as f:
+            f.write(line + '\n')
+
+    def noted(self) -> list[dict[str, str]]:
+        try:
+            text = self.ledger.read_text()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in text.splitlines() if line]
+
+
+def connect(clouds_yaml: str, cloud: str) -> openstack.connection.Connection:
+    config = openstack.config.OpenStackConfig(config_files=[clouds_yaml])
+    return openstack.connection.Connection(
+        config=config.get_one(cloud=cloud))
+
+
+def user_keypairs(admin: openstack.connection.Connection,
+                  user_id: str) -> list[sdk_keypair.Keypair]:
+    """Every key pair of ``user_id``, as an admin sees them."""
+    return list(sdk_keypair.Keypair.list(
+        admin.compute, user_id=user_id, microversion=OTHER_USER_VERSION))
+
+
+def delete_user_keypair(admin: openstack.connection.Connection,
+                        user_id: str, name: str) -> None:
+    sdk_keypair.Keypair.new(name=name).delete(
+        admin.compute, params={'user_id': user_id},
+        microversion=OTHER_USER_VERSION)
+
+
+def remove_user(admin: openstack.connection.Connection, user_id: str,
+                project_id: str | None = None) -> None:
+    """Delete a user the run made, with its key pairs (and its project).
+
+    Keystone does not tell Nova when a user goes: key pairs left behind
+    would stay in Nova for good, so they go first.
+    """
+    for keypair in user_keypairs(admin, user_id):
+        delete_user_keypair(admin, user_id, keypair.name)
+    admin.identity.delete_user(user_id, ignore_missing=True)
+    if project_id and admin.identity.find_project(project_id):
+        admin.delete_compute_quotas(project_id)
+        admin.identity.delete_project(project_id, ignore_missing=True)
+
+
+def snapshot(target: Target, servers: bool = False) -> dict[str, Any]:
+    """What the run must leave as it found it.
+
+    The key pairs of the cloud's own users, the users and projects (with an
+    admin) and, for a run that boots servers, the user's servers.
+    """
+    conns = {role: connect(target.clouds_yaml, role)
+             for role in (USER, ADMIN) if role in target.roles}
+    state: dict[str, Any] = {}
+    for role, conn in conns.items():
+        state[f'keypairs of {role}'] = sorted(
+            [k.name, k.fingerprint] for k in conn.compute.keypairs())
+    if servers:
+        state['servers of user'] = sorted(
+            [s.id, s.name] for s in conns[USER].compute.servers())
+    if ADMIN in conns:
+        identity = conns[ADMIN].identity
+        state['users'] = sorted([u.id, u.name] for u in identity.users())
+        state['projects'] = sorted(
+            [p.id, p.name] for p in identity.projects())
+    return state

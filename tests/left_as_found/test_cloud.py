@@ -1,0 +1,48 @@
+"""After a functional run: the cloud is as the run found it.
+
+Run by ``tests.functional.run`` once the suite has ended and the run has
+removed what it made: the snapshot taken before the suite and one taken
+now must be the same, and no user or project the tests made may have key
+pairs left in Nova (Keystone does not tell Nova when a user goes).
+"""
+
+from __future__ import annotations
+
+import os
+
+import testtools
+import yaml
+
+from tests.functional import cloud
+
+
+class CloudLeftAsFoundTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.target = cloud.Target.load()
+
+    def test_key_pairs_users_projects_and_servers_are_as_found(self):
+        before = yaml.safe_load(self.target.snapshot_file.read_text())
+        after = cloud.snapshot(
+            self.target,
+            servers=bool(os.environ.get('KEYPAIRS_FUNCTIONAL_SERVERS')))
+        for what in sorted(set(before) | set(after)):
+            was = {tuple(item) for item in before.get(what, [])}
+            now = {tuple(item) for item in after.get(what, [])}
+            self.assertEqual(
+                (set(), set()), (now - was, was - now),
+                f'{what}: (left behind, gone) by the run')
+
+    def test_users_the_tests_made_left_no_key_pairs(self):
+        if cloud.ADMIN not in self.target.roles:
+            self.skipTest(self.target.missing[cloud.ADMIN])
+        admin = cloud.connect(self.target.clouds_yaml, cloud.ADMIN)
+        made = self.target.noted()
+        self.assertTrue(made, 'the run made no user: the check proves nothing')
+        for user in made:
+            self.assertEqual(
+                [], [k.name for k in cloud.user_keypairs(admin,
+                                                         user['user_id'])],
+                f'key pairs left for user {user["user_id"]}')
+            self.assertIsNone(admin.identity.find_user(user['user_id']))
