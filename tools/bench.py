@@ -64,10 +64,10 @@ class Network:
         conn = openstack.connect(cloud=CLOUD)
         compute_url = conn.compute.get_endpoint()
         auth_url = config['clouds'][CLOUD]['auth']['auth_url']
-        self.keystone, self.nova = proxy.front_cloud(auth_url, compute_url,
-                                                     delay)
+        *_, self.proxies = proxy.front_cloud(
+            auth_url, [compute_url], delay)
         for cloud in config['clouds'].values():
-            cloud['auth']['auth_url'] = f'{self.keystone.url}/v3'
+            cloud['auth']['auth_url'] = proxy.proxied(auth_url, self.proxies)
         self.clouds_yaml = os.path.join(workdir, f'clouds-{delay}.yaml')
         fd = os.open(self.clouds_yaml, os.O_WRONLY | os.O_CREAT, 0o600)
         with os.fdopen(fd, 'w') as f:
@@ -75,15 +75,15 @@ class Network:
         self.label = f'+{int(delay * 1000)} ms'
 
     def requests(self) -> int:
-        return len(self.keystone.exchanges) + len(self.nova.exchanges)
+        return sum(len(front.exchanges) for front in self.proxies)
 
     def reset(self) -> None:
-        self.keystone.exchanges.clear()
-        self.nova.exchanges.clear()
+        for front in self.proxies:
+            front.exchanges.clear()
 
     def close(self) -> None:
-        self.keystone.__exit__(None, None, None)
-        self.nova.__exit__(None, None, None)
+        for front in self.proxies:
+            front.__exit__(None, None, None)
 
 
 def run_cli(binary: str, net: Network | None, *args: str,

@@ -379,15 +379,34 @@ def venv_python(script: str, payload: dict, log: Path) -> None:
         raise DevcloudError('identity setup failed', log)
 
 
-def write_clouds_yaml(state: dict) -> None:
-    url = f'http://{HOST}:{state["ports"]["keystone"]}/v3'
-    clouds = {
-        'devcloud-admin': ('admin', 'admin'),
-        'devcloud-demo': ('demo', 'demo'),
-        'devcloud-demo2': ('demo2', 'demo'),
-    }
-    lines = ['# Written by tools/devcloud.py: a local test cloud.', 'clouds:']
-    for cloud, (user, project) in clouds.items():
+#: The clouds of clouds.yaml, (user, project) each: as the devcloud names
+#: them, and as DevStack names its own (``clouds --devstack-names``).
+CLOUD_NAMES = {
+    'devcloud': {'devcloud-admin': ('admin', 'admin'),
+                 'devcloud-demo': ('demo', 'demo'),
+                 'devcloud-demo2': ('demo2', 'demo')},
+    'devstack': {'devstack-admin': ('admin', 'admin'),
+                 'devstack': ('demo', 'demo'),
+                 'devstack-alt': ('demo2', 'demo')},
+}
+
+
+def clouds_yaml_text(state: dict, naming: str = 'devcloud') -> str:
+    """clouds.yaml for the devcloud; DevStack's naming is DevStack's shape.
+
+    DevStack's clouds.yaml gives Keystone's root as the auth URL (the
+    client discovers v3) and the domains by ID.
+    """
+    root = f'http://{HOST}:{state["ports"]["keystone"]}'
+    if naming == 'devstack':
+        url, domains = root, ('user_domain_id: default',
+                              'project_domain_id: default')
+    else:
+        url, domains = f'{root}/v3', ('user_domain_name: Default',
+                                      'project_domain_name: Default')
+    lines = [f'# Written by tools/devcloud.py: a local test cloud, named '
+             f'as {naming} names its clouds.', 'clouds:']
+    for cloud, (user, project) in CLOUD_NAMES[naming].items():
         lines += [
             f'  {cloud}:',
             '    auth:',
@@ -395,13 +414,16 @@ def write_clouds_yaml(state: dict) -> None:
             f'      username: {user}',
             f'      password: {state["passwords"][user]}',
             f'      project_name: {project}',
-            '      user_domain_name: Default',
-            '      project_domain_name: Default',
+            *(f'      {domain}' for domain in domains),
             f'    region_name: {REGION}',
             '    identity_api_version: 3',
             '    interface: public',
         ]
-    write_private(CLOUDS_YAML, '\n'.join(lines) + '\n')
+    return '\n'.join(lines) + '\n'
+
+
+def write_clouds_yaml(state: dict) -> None:
+    write_private(CLOUDS_YAML, clouds_yaml_text(state))
 
 
 # --- serving ---------------------------------------------------------------
@@ -642,6 +664,17 @@ def cmd_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clouds(args: argparse.Namespace) -> int:
+    """Write a clouds.yaml for the running devcloud (mode 0600)."""
+    state = load_state()
+    if not state.get('passwords') or not all(running(state).values()):
+        raise DevcloudError('the devcloud is not running: run "up" first')
+    naming = 'devstack' if args.devstack_names else 'devcloud'
+    write_private(Path(args.output), clouds_yaml_text(state, naming))
+    say(f'wrote {args.output}: clouds {", ".join(CLOUD_NAMES[naming])}')
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog='devcloud', description=__doc__.split('\n\n')[0])
@@ -659,6 +692,13 @@ def main(argv: list[str] | None = None) -> int:
                  '.devcloud/compute/ that boots servers (MariaDB, RabbitMQ, '
                  'Placement, Glance, Neutron, all of Nova)')
         p.set_defaults(func=func)
+    p = sub.add_parser('clouds', help='write a clouds.yaml for the cloud')
+    p.add_argument('--output', required=True, metavar='<file>',
+                   help='where to write it (mode 0600)')
+    p.add_argument('--devstack-names', action='store_true',
+                   help='name the clouds as DevStack does: devstack, '
+                        'devstack-admin, devstack-alt')
+    p.set_defaults(func=cmd_clouds)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

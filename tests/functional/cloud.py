@@ -87,7 +87,8 @@ class Target:
 
 
 def connect(clouds_yaml: str, cloud: str) -> openstack.connection.Connection:
-    config = openstack.config.OpenStackConfig(config_files=[clouds_yaml])
+    config = openstack.config.OpenStackConfig(config_files=[clouds_yaml],
+                                              load_envvars=False)
     return openstack.connection.Connection(
         config=config.get_one(cloud=cloud))
 
