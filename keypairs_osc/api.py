@@ -40,8 +40,12 @@ def _needs(user_id: str | None = None, key_type: str | None = None,
 
 def _negotiated(proxy: Any, needs: dict[str, str],
                 request: Callable[[str | None], T]) -> tuple[str | None, T]:
-    """Run ``request(version)``; on a 406, learn the server's range, retry."""
-    version = microversion.choose(proxy, needs, discover=False)
+    """Run ``request(version)``; on a 406, learn the server's range, retry.
+
+    Once a command has learned the range, its later requests use it.
+    """
+    learned = microversion.learned_max(proxy) is not None
+    version = microversion.choose(proxy, needs, discover=learned)
     try:
         return version, request(version)
     except sdk_exceptions.HttpException as exc:

@@ -8,6 +8,7 @@ the server offers it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,29 @@ PAGING = '2.35'
 WIDE_NAMES = '2.92'
 
 Version = tuple[int, int]
+
+
+#: The highest version a compute proxy's server offers, once a 406 made a
+#: command ask: its later requests need not try a version beyond it.
+_learned: weakref.WeakKeyDictionary[Any, Version] = (
+    weakref.WeakKeyDictionary())
+
+
+def learned_max(proxy: Any) -> Version | None:
+    """The server's highest version, if this command has learned it."""
+    try:
+        return _learned.get(proxy)
+    except TypeError:
+        return None
+
+
+def within_learned(proxy: Any, version: str) -> str:
+    """``version``, or the server's highest if it is known to be lower."""
+    learned = learned_max(proxy)
+    wanted = parse(version)
+    if learned is not None and wanted is not None and wanted > learned:
+        return text(learned)
+    return version
 
 
 class MicroversionError(Exception):
@@ -94,6 +118,10 @@ def choose(proxy: Any, needs: Mapping[str, str] | None = None,
                 'cloud offers no microversions')
         return None
     low, high = offered
+    try:
+        _learned[proxy] = high
+    except TypeError:
+        pass  # a proxy that cannot be weakly referenced: learn nothing
     wanted = max([parse(BASELINE)] + [parse(v) for v in needs.values()])
     for feature, need in needs.items():
         if parse(need) > high:  # type: ignore

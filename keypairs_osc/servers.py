@@ -42,6 +42,13 @@ def using(proxy: Any, key_name: str, user_id: str | None,
     if pinned and not microversion.supports(pinned, KEY_NAME_FILTER):
         raise CannotTell(f'needs compute API microversion {KEY_NAME_FILTER}'
                          f', but --os-compute-api-version is {pinned}')
+    learned = microversion.learned_max(proxy)
+    if (not pinned and learned is not None
+            and learned < microversion.parse(KEY_NAME_FILTER)):  # type: ignore
+        # A 406 already told this command: no second one to learn it again.
+        raise CannotTell(f'needs compute API microversion {KEY_NAME_FILTER}'
+                         f'; this cloud offers at most '
+                         f'{microversion.text(learned)}')
     params: dict[str, Any] = {'key_name': key_name}
     if all_projects:
         params['all_tenants'] = 'True'
@@ -63,19 +70,35 @@ def using_any(proxy: Any, key_names: set[str], user_id: str | None,
         if user_id:
             params['user_id'] = user_id
     version = microversion.pinned(proxy) or microversion.BASELINE
-    return _list(proxy, version, params, key_names, user_id)
+    return _list(proxy, version, params, key_names, user_id,
+                 any_version=True)
 
 
 def _list(proxy: Any, version: str, params: dict[str, Any],
-          key_names: set[str],
-          user_id: str | None) -> dict[str, list[ServerRef]]:
+          key_names: set[str], user_id: str | None,
+          any_version: bool = False) -> dict[str, list[ServerRef]]:
+    """Servers using each of ``key_names``, page by page.
+
+    With ``any_version`` the listing needs no particular microversion: on
+    a cloud older than ``version`` it is sent at the cloud's highest, which
+    a 406 teaches (once per command, shared with the key pair requests).
+    """
     found: dict[str, list[ServerRef]] = {name: [] for name in key_names}
+    if any_version:
+        version = microversion.within_learned(proxy, version)
     while True:
         response = proxy.get('/servers/detail', params=dict(params),
                              microversion=version, raise_exc=False)
+        if response.status_code == 406 and not microversion.pinned(proxy):
+            # Learn the range once, for this and the command's later
+            # requests, which then need no 406 of their own.
+            highest = microversion.choose(proxy, {}, discover=True)
+            if any_version and highest:
+                version, any_version = highest, False  # one retry
+                continue
         if response.status_code == 406:
             raise CannotTell(f'the cloud does not offer compute API '
-                             f'microversion {KEY_NAME_FILTER}')
+                             f'microversion {version}')
         try:
             sdk_exceptions.raise_from_response(response)
         except sdk_exceptions.HttpException as exc:

@@ -77,6 +77,13 @@ class CreateRequestTest(testtools.TestCase):
                     for c in proxy.post.call_args_list]
         self.assertEqual(['2.10', '2.5'], versions)
 
+    def test_a_range_learned_earlier_in_the_command_is_used(self):
+        proxy = self.created(fakes.compute(high=(2, 5)))
+        microversion.choose(proxy, {}, discover=True)  # an earlier 406
+        api.create(proxy, 'k', 'key')
+        self.assertEqual('2.5', proxy.post.call_args.kwargs['microversion'])
+        proxy.post.assert_called_once()
+
     def test_pinned_old_version_refuses_dotted_name_before_sending(self):
         proxy = fakes.compute(pinned='2.50')
         self.assertRaises(microversion.MicroversionError, api.create, proxy,

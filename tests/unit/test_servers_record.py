@@ -11,6 +11,7 @@ import testtools
 from osc_lib import exceptions
 
 from keypairs_osc import keys
+from keypairs_osc import microversion
 from keypairs_osc import record
 from keypairs_osc import servers
 from keypairs_osc.v1 import create
@@ -49,10 +50,44 @@ class ServersUsingTest(testtools.TestCase):
         proxy.get.assert_not_called()
 
     def test_old_cloud_cannot_tell(self):
-        proxy = fakes.compute()
+        proxy = fakes.compute(high=(2, 60))
         proxy.get.return_value = fakes.response(406, {})
         self.assertRaises(servers.CannotTell, servers.using, proxy, 'k',
                           'me-id')
+        # Learned for the command's next request: no second 406 for it.
+        self.assertEqual((2, 60), microversion.learned_max(proxy))
+
+    def test_a_cloud_known_to_be_older_than_2_83_is_not_asked(self):
+        proxy = fakes.compute(high=(2, 60))
+        microversion.choose(proxy, {}, discover=True)  # as after a 406
+        err = self.assertRaises(servers.CannotTell, servers.using, proxy,
+                                'k', 'me-id')
+        self.assertIn('2.83', str(err))
+        self.assertIn('at most 2.60', str(err))
+        proxy.get.assert_not_called()
+
+    def test_a_cloud_known_to_offer_2_83_is_asked(self):
+        proxy = fakes.compute(high=(2, 90))
+        microversion.choose(proxy, {}, discover=True)
+        proxy.get.return_value = servers_page(server('mine', 'k'))
+        self.assertEqual(1, len(servers.using(proxy, 'k', 'me-id')))
+
+    def test_listing_for_several_retries_once_at_an_old_clouds_highest(self):
+        proxy = fakes.compute(high=(2, 1))
+        proxy.get.side_effect = [fakes.response(406, {}),
+                                 servers_page(server('mine', 'k'))]
+        found = servers.using_any(proxy, {'k'}, 'me-id')
+        self.assertEqual(['mine (id-mine)'], [str(s) for s in found['k']])
+        self.assertEqual(['2.10', '2.1'],
+                         [c.kwargs['microversion']
+                          for c in proxy.get.call_args_list])
+
+    def test_listing_for_several_on_a_known_old_cloud_asks_once(self):
+        proxy = fakes.compute(high=(2, 1))
+        microversion.choose(proxy, {}, discover=True)
+        servers.using_any(proxy, {'k'}, 'me-id')
+        proxy.get.assert_called_once()
+        self.assertEqual('2.1', proxy.get.call_args.kwargs['microversion'])
 
     def test_admin_looks_across_projects(self):
         proxy = fakes.compute()
