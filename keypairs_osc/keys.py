@@ -493,6 +493,10 @@ def load_private_key(data: bytes,
         raise PassphraseRequired('the private key is encrypted; a '
                                  'passphrase is needed')
     except (ValueError, UnsupportedAlgorithm, NotImplementedError) as exc:
+        if not passphrase and _looks_encrypted(text):
+            # cryptography before 45 raises ValueError, not TypeError.
+            raise PassphraseRequired('the private key is encrypted; a '
+                                     'passphrase is needed')
         if passphrase and _looks_encrypted(text):
             raise WrongPassphrase('the passphrase does not decrypt the '
                                   'private key')

@@ -112,7 +112,7 @@ class ImportTest(base.FunctionalTestCase):
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'kp')])
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         cert = (x509.CertificateBuilder().subject_name(subject)
                 .issuer_name(subject).public_key(key.public_key())
                 .serial_number(x509.random_serial_number())

@@ -120,7 +120,7 @@ def rfc4716(blob: bytes, headers: tuple[str, ...] = ()) -> str:
 
 def certificate(private_key, common_name: str = 'test') -> str:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     builder = (x509.CertificateBuilder()
                .subject_name(name).issuer_name(name)
                .public_key(private_key.public_key())
