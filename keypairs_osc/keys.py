@@ -565,7 +565,9 @@ def _looks_encrypted(text: str) -> bool:
 
 
 def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    # cryptography before 45 puts OpenSSL's error list in args[1].
+    first = exc.args[0] if exc.args and isinstance(exc.args[0], str) else exc
+    return (str(first).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def public_key_of(key: PrivateKey, comment: str = '') -> PublicKeyInfo:
