@@ -13,9 +13,13 @@ import contextlib
 import dataclasses
 import fcntl
 import json
+import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterator
+
+LOG = logging.getLogger(__name__)
 
 #: Overrides where the record lives (tests use it).
 RECORD_ENV = 'KEYPAIRS_OSC_RECORD'
@@ -39,13 +43,37 @@ def _key(cloud: str, user_id: str | None, name: str) -> str:
     return f'{cloud} {user_id or "-"} {name}'
 
 
-def _read(path: str) -> dict[str, dict[str, str]]:
+class Damaged(ValueError):
+    """The record exists but cannot be read as one."""
+
+
+def _read(path: str, strict: bool = False) -> dict[str, dict[str, str]]:
+    """The record; a missing one is empty, a damaged one too unless strict."""
     try:
         with open(path) as f:
             data = json.load(f)
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return {}
-    return data if isinstance(data, dict) else {}
+    except (OSError, ValueError) as exc:
+        if strict:
+            raise Damaged(str(exc)) from exc
+        return {}
+    if not isinstance(data, dict):
+        if strict:
+            raise Damaged('not a JSON object')
+        return {}
+    return data
+
+
+def _set_aside(path: str) -> str:
+    """Keep a damaged record under a new name; never overwrite it."""
+    aside = f'{path}.corrupt-{time.strftime("%Y%m%dT%H%M%S")}'
+    while os.path.lexists(aside):
+        aside += '+'
+    os.rename(path, aside)
+    LOG.warning('The record of private key files, %s, could not be read; '
+                'kept it as %s and started a new one', path, aside)
+    return aside
 
 
 @contextlib.contextmanager
@@ -65,7 +93,11 @@ def remember(cloud: str, user_id: str | None, name: str, path: str,
     """Note that ``path`` holds the private key of key pair ``name``."""
     target = record_path()
     with _locked(target):
-        data = _read(target)
+        try:
+            data = _read(target, strict=True)
+        except Damaged:
+            _set_aside(target)
+            data = {}
         data[_key(cloud, user_id, name)] = {
             'path': os.path.abspath(os.path.expanduser(path)),
             'fingerprint_sha256': fingerprint_sha256}

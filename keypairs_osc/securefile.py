@@ -8,7 +8,12 @@ The rules, in one place:
   old file is kept as ``<file>.bak`` (0600);
 * the target is reserved *before* the cloud is asked for anything, and the
   key is written only after the cloud accepted it; :meth:`abandon` undoes the
-  reservation so a refused create leaves nothing behind.
+  reservation so a refused create leaves nothing behind;
+* an existing target must be the running user's own, with no other name (a
+  hard link in a directory someone else controls would let them read it),
+  must not name a directory (``newdir/``), and must not lie in the kernel's
+  interfaces under ``/proc`` or ``/sys``, whose files look like empty
+  regular files and accept writes.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import BinaryIO
 PRIVATE_MODE = 0o600
 PUBLIC_MODE = 0o644
 MAX_INPUT_BYTES = 64 * 1024
+#: Where the kernel's interfaces live: never a place for a key.
+KERNEL_INTERFACES = ('/proc', '/sys')
 
 
 class FileProblem(Exception):
@@ -109,6 +116,14 @@ class PrivateKeyFile:
     # -- before the API call -------------------------------------------------
 
     def prepare(self) -> None:
+        if self.display_path.endswith(os.sep):
+            raise FileProblem(f'{self.display_path}: names a directory; '
+                              'give the private key file\'s name')
+        real = os.path.realpath(self.path)
+        if any(real == top or real.startswith(top + os.sep)
+               for top in KERNEL_INTERFACES):
+            raise FileProblem(f'{self.display_path}: is in the kernel\'s '
+                              f'interfaces ({real}), not a place for a key')
         try:
             info = os.lstat(self.path)
         except FileNotFoundError:
@@ -125,6 +140,7 @@ class PrivateKeyFile:
             raise FileProblem(f'{self.display_path}: is a directory')
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem(f'{self.display_path}: is not a regular file')
+        self._check_ours(info)
         if info.st_size == 0:
             self._open_empty(info)
             return
@@ -134,6 +150,17 @@ class PrivateKeyFile:
                 'it (use --force to replace it; the old file is kept as '
                 f'{self.display_path}.bak)')
         self._reserve_temporary()
+
+    def _check_ours(self, info: os.stat_result) -> None:
+        """Refuse a file another user owns, or one with another name."""
+        if info.st_uid != os.geteuid():
+            raise FileProblem(f'{self.display_path}: belongs to another '
+                              'user, who could read a key written into it; '
+                              'refusing to use it')
+        if info.st_nlink > 1:
+            raise FileProblem(f'{self.display_path}: has other hard links, '
+                              'which could let others read a key written '
+                              'into it; refusing to use it')
 
     def _reserve_temporary(self) -> None:
         directory, name = os.path.split(self.path)
@@ -159,6 +186,11 @@ class PrivateKeyFile:
         if (after.st_ino, after.st_dev) != (before.st_ino, before.st_dev):
             os.close(fd)
             raise FileProblem(f'{self.display_path}: changed while opening')
+        try:
+            self._check_ours(after)  # as opened, not only as looked at
+        except FileProblem:
+            os.close(fd)
+            raise
         self._fd = fd
         self._in_place_mode = stat.S_IMODE(after.st_mode)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Sequence
 from typing import Any
 
+from cliff import columns as cliff_columns
 from openstack import utils as sdk_utils
 from openstackclient.identity import common as identity_common
+from osc_lib.command import command
 from osc_lib import utils
 
 from keypairs_osc import errors
@@ -23,6 +26,36 @@ LOG = logging.getLogger(__name__)
 
 #: Fields of a key pair that are never displayed as columns.
 HIDDEN = ('links', 'location')
+
+
+#: What a shell still interprets inside double quotes, but for ``"``,
+#: which cliff's shell formatter escapes itself.
+_SHELL_SPECIAL = str.maketrans({'\\': '\\\\', '$': '\\$', '`': '\\`'})
+
+
+def shell_safe(value: Any) -> Any:
+    """``value`` as cliff's shell formatter may put it in double quotes.
+
+    cliff escapes only ``"``: a key comment or a server name holding
+    ``$(...)``, a backtick or a trailing backslash would run code, or
+    change other variables, when the output is eval'd.
+    """
+    if isinstance(value, cliff_columns.FormattableColumn):
+        value = str(value.machine_readable())
+    if isinstance(value, str):
+        return value.translate(_SHELL_SPECIAL)
+    return value
+
+
+class ShowOne(command.ShowOne):
+    """A ShowOne whose ``-f shell`` output is safe to eval."""
+
+    def produce_output(self, parsed_args: argparse.Namespace,
+                       column_names: Sequence[str],
+                       data: Sequence[Any]) -> int:
+        if getattr(parsed_args, 'formatter', None) == 'shell':
+            data = [shell_safe(value) for value in data]
+        return super().produce_output(parsed_args, column_names, data)
 
 
 def add_user_options(parser: argparse.ArgumentParser, action: str) -> None:

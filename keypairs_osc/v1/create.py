@@ -7,7 +7,6 @@ import logging
 import os
 from typing import Any
 
-from osc_lib.command import command
 from osc_lib import exceptions
 
 from keypairs_osc import api
@@ -96,7 +95,7 @@ def _register_or_recover(app: Any, parsed_args: argparse.Namespace,
         return _created_despite(exc, app, parsed_args.name, public, user_id)
 
 
-class CreateKeypair(command.ShowOne):
+class CreateKeypair(common.ShowOne):
     """Create a key pair: generate it locally, or register a public key.
 
     The private key never leaves this machine: it is generated here, only
@@ -228,7 +227,7 @@ class CreateKeypair(command.ShowOne):
         return super().produce_output(parsed_args, column_names, data)
 
 
-class ImportKeypair(command.ShowOne):
+class ImportKeypair(common.ShowOne):
     """Import an existing public key (any common format) as a key pair.
 
     The key is checked and converted to the one-line OpenSSH form locally;

@@ -132,7 +132,7 @@ class ListKeypair(command.Lister):
 
 
 
-class ShowKeypair(command.ShowOne):
+class ShowKeypair(common.ShowOne):
     """Show a key pair, with the fingerprint ssh-keygen prints."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

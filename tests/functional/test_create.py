@@ -101,6 +101,30 @@ class CreateToFileTest(base.FunctionalTestCase):
         self.assertEqual(inode, os.stat(key).st_ino)
         self.assertGreater(os.path.getsize(key), 100)
 
+    def test_a_damaged_record_is_kept_aside_not_wiped(self):
+        for what in ('first', 'second'):
+            self.openstack('keypair', 'create', self.unique_name(),
+                           '--private-key', self.path(what))
+        with open(self.record, 'a') as f:
+            f.write('garbage')
+        with open(self.record) as f:
+            damaged = f.read()
+        third = self.unique_name()
+        result = self.openstack('keypair', 'create', third,
+                                '--private-key', self.path('third'))
+        directory = os.path.dirname(self.record)
+        (aside,) = [n for n in os.listdir(directory)
+                    if n.startswith('keys.json.corrupt-')]
+        with open(os.path.join(directory, aside)) as f:
+            self.assertEqual(damaged, f.read())
+        warnings = [line for line in result.stderr.splitlines() if line]
+        self.assertEqual(1, len(warnings), result.stderr)
+        self.assertIn(aside, warnings[0])
+        rows = self.openstack('keypair', 'list', '--long', '-f',
+                              'json').json()
+        row = next(r for r in rows if r['Name'] == third)
+        self.assertEqual(self.path('third'), row['Local Key'])
+
     def test_symlink_target_is_refused_before_any_request(self):
         name = self.unique_name()
         victim = self.write('victim', 'precious\n')
@@ -112,6 +136,46 @@ class CreateToFileTest(base.FunctionalTestCase):
         with open(victim) as f:
             self.assertEqual('precious\n', f.read())
         self.assertIsNone(self.nova_keypair(name))
+
+
+class CreateTargetRefusedTest(base.FunctionalTestCase):
+    """Targets where a key could be read by others: refused, nothing sent."""
+
+    def assertRefusedBeforeAnyRequest(self, target: str, *reason: str):
+        name = self.unique_name()
+        self.nova_proxy.exchanges.clear()
+        result = self.openstack('keypair', 'create', name,
+                                '--private-key', target, expect=1)
+        self.assertCleanFailure(result, *reason)
+        self.assertEqual([], [ex for ex in self.nova_proxy.exchanges
+                              if ex.method == 'POST'])
+        self.assertIsNone(self.nova_keypair(name))
+
+    def test_an_empty_file_another_user_owns_in_a_sticky_directory(self):
+        if os.geteuid() != 0:
+            self.skipTest('making a file another user owns needs root')
+        sticky = self.path('shared')
+        os.mkdir(sticky)
+        os.chmod(sticky, 0o1777)  # noqa: S103 - the hostile setting
+        trap = os.path.join(sticky, 'id')
+        self.write('shared/id', b'', mode=0o666)
+        os.chown(trap, 65534, 65534)  # nobody
+        self.assertRefusedBeforeAnyRequest(trap, 'another user')
+        self.assertEqual(0, os.path.getsize(trap))
+
+    def test_a_file_with_another_hard_link(self):
+        target = self.write('id', b'')
+        os.link(target, self.path('other-name'))
+        self.assertRefusedBeforeAnyRequest(target, 'hard links')
+        self.assertEqual(0, os.path.getsize(target))
+
+    def test_a_path_ending_in_a_slash(self):
+        self.assertRefusedBeforeAnyRequest(self.path('newdir') + '/',
+                                           'names a directory')
+        self.assertEqual([], self.listdir())
+
+    def test_a_file_in_the_kernels_interfaces(self):
+        self.assertRefusedBeforeAnyRequest('/proc/self/comm', 'kernel')
 
 
 class CreateToStdoutTest(base.FunctionalTestCase):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 from tests.functional import base
 
@@ -23,6 +24,23 @@ class ImportTest(base.FunctionalTestCase):
 
     def stored_blob(self, name: str) -> str:
         return self.nova_keypair(name).public_key.split()[1]
+
+    def test_show_f_shell_of_a_hostile_comment_runs_nothing(self):
+        key = self.make_key()
+        canary = self.path('PWNED')
+        comment = f'$(touch {canary}) `touch {canary}` \\'
+        with open(key + '.pub') as f:
+            kind, blob = f.read().split()[:2]
+        hostile = self.write('evil.pub', f'{kind} {blob} {comment}\n')
+        name = self.unique_name()
+        self.openstack('keypair', 'import', name, '--public-key', hostile)
+        shown = self.openstack('keypair', 'show', name, '-f', 'shell').stdout
+        evaluated = subprocess.run(
+            ['bash', '-c', 'eval "$1"; printf %s "$comment"', 'bash',
+             shown], capture_output=True, text=True, timeout=30,
+            check=True).stdout
+        self.assertFalse(os.path.exists(canary), 'eval ran the comment')
+        self.assertEqual(comment, evaluated)
 
     def test_rfc4716_is_converted_to_openssh(self):
         key = self.make_key('rsa', '', '-b', '2048')

@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import stat
+from unittest import mock
 
 import fixtures
 import testtools
@@ -273,6 +274,34 @@ class TestPrivateKeyFileRefusals(FileTestCase):
         target = securefile.PrivateKeyFile(path, force=force)
         self.assertProblem(target.prepare, contains=contains)
         self.assertEqual(before, self.listing())
+
+    def test_an_empty_file_of_another_user(self):
+        self.make('key', b'', 0o666)
+        with mock.patch('os.geteuid', return_value=os.geteuid() + 1):
+            for force in (False, True):
+                self.assertRefused(self.path, 'another user', force)
+
+    def test_a_file_of_another_user_even_with_force(self):
+        self.make('key', OLD, 0o644)
+        with mock.patch('os.geteuid', return_value=os.geteuid() + 1):
+            self.assertRefused(self.path, 'another user', force=True)
+
+    def test_a_file_with_another_hard_link(self):
+        self.make('key', b'', 0o600)
+        os.link(self.path, os.path.join(self.dir, 'elsewhere'))
+        for force in (False, True):
+            self.assertRefused(self.path, 'hard links', force)
+
+    def test_a_path_ending_in_a_slash(self):
+        self.assertRefused(os.path.join(self.dir, 'newdir') + os.sep,
+                           'names a directory')
+        self.assertFalse(os.path.lexists(os.path.join(self.dir, 'newdir')))
+
+    def test_kernel_interfaces(self):
+        for path in ('/proc/self/comm', '/sys/kernel/uevent_helper',
+                     '/proc/new-file'):
+            target = securefile.PrivateKeyFile(path)
+            self.assertProblem(target.prepare, contains='kernel')
 
     def test_symlink_to_a_file(self):
         victim = self.make('victim', b'precious\n', 0o644)

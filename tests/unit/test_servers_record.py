@@ -7,6 +7,7 @@ import stat
 import tempfile
 from unittest import mock
 
+import fixtures
 import testtools
 from osc_lib import exceptions
 
@@ -123,13 +124,24 @@ class RecordTest(testtools.TestCase):
         with open(path) as f:
             self.assertNotIn('PRIVATE', f.read())
 
-    def test_a_damaged_record_is_treated_as_empty(self):
-        os.makedirs(os.path.dirname(record.record_path()))
-        with open(record.record_path(), 'w') as f:
-            f.write('{not json')
-        self.assertIsNone(record.lookup('c', 'u', 'k'))
-        record.remember('c', 'u', 'k', '/keys/id', 'SHA256:x')
-        self.assertIsNotNone(record.lookup('c', 'u', 'k'))
+    def test_a_damaged_record_is_set_aside_not_wiped(self):
+        for i in range(12):
+            record.remember('c', 'u', f'k{i}', f'/keys/{i}', 'SHA256:x')
+        path = record.record_path()
+        with open(path, 'a') as f:
+            f.write('garbage')
+        with open(path) as f:
+            damaged = f.read()
+        self.assertIsNone(record.lookup('c', 'u', 'k0'))  # read: as empty
+        log = self.useFixture(fixtures.FakeLogger())
+        record.remember('c', 'u', 'new', '/keys/new', 'SHA256:y')
+        self.assertIsNotNone(record.lookup('c', 'u', 'new'))
+        (aside,) = [n for n in os.listdir(os.path.dirname(path))
+                    if n.startswith('keys.json.corrupt-')]
+        with open(os.path.join(os.path.dirname(path), aside)) as f:
+            self.assertEqual(damaged, f.read())
+        self.assertIn(aside, log.output)
+        self.assertEqual(1, len(log.output.strip().splitlines()))
 
 
 class CreateRemembersTest(test_commands.CommandTestCase):
