@@ -42,13 +42,15 @@ MAX_PUBLIC_KEY_BYTES = 64 * 1024
 SSH_KEY_ALGORITHMS = frozenset({
     'ssh-rsa', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384',
     'ecdsa-sha2-nistp521'})
+#: Security-key (FIDO) public keys: the key, then the application string
+#: ("ssh:" by default). Nova stores them; their private half stays in the
+#: security key, and the private key file is only a handle to it.
+SK_ED25519 = 'sk-ssh-ed25519@openssh.com'
+SK_ECDSA = 'sk-ecdsa-sha2-nistp256@openssh.com'
+SK_ALGORITHMS = frozenset({SK_ED25519, SK_ECDSA})
 # Recognised so that the error can say why they are refused.
 REFUSED_ALGORITHMS = {
     'ssh-dss': 'DSA keys are obsolete and refused by current OpenSSH',
-    'sk-ssh-ed25519@openssh.com':
-        'security-key (FIDO) keys are not accepted by Nova',
-    'sk-ecdsa-sha2-nistp256@openssh.com':
-        'security-key (FIDO) keys are not accepted by Nova',
 }
 _KEY_TOKEN = re.compile(
     r'^(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+'
@@ -352,10 +354,39 @@ def _read_ssh_string(blob: bytes, offset: int) -> tuple[bytes, int]:
     return blob[offset + 4:end], end
 
 
+def _from_sk_blob(algorithm: str, blob: bytes,
+                  comment: str) -> tuple[str, PublicKeyInfo]:
+    """A security-key public key, checked field by field as sshd does."""
+    fields = []
+    offset = 0
+    while offset < len(blob):
+        field, offset = _read_ssh_string(blob, offset)
+        fields.append(field)
+    expected = 3 if algorithm == SK_ED25519 else 4
+    if len(fields) != expected or fields[0] != algorithm.encode():
+        raise InvalidKey(f'the {algorithm} key data is corrupt')
+    point, application = fields[-2], fields[-1]
+    if algorithm == SK_ED25519:
+        valid = len(point) == 32
+    else:
+        try:
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(),
+                                                         point)
+            valid = fields[1] == b'nistp256'
+        except ValueError:
+            valid = False
+    if not valid or not application:
+        raise InvalidKey(f'the {algorithm} key data is corrupt')
+    info = PublicKeyInfo(algorithm, 256, blob, clean_comment(comment))
+    return info.openssh, info
+
+
 def _from_blob(algorithm: str, blob: bytes,
                comment: str) -> tuple[str, PublicKeyInfo]:
     if algorithm in REFUSED_ALGORITHMS:
         raise InvalidKey(REFUSED_ALGORITHMS[algorithm])
+    if algorithm in SK_ALGORITHMS:
+        return _from_sk_blob(algorithm, blob, comment)
     if algorithm not in SSH_KEY_ALGORITHMS:
         raise InvalidKey(f'unknown or unsupported key type {algorithm!r}; '
                         'use ssh-ed25519, ecdsa-sha2-nistp* or ssh-rsa')
@@ -582,13 +613,16 @@ def public_blob_of_private_key(data: bytes) -> bytes | None:
     key in clear in its header. None when neither applies (an encrypted PEM
     or PKCS#8 key).
     """
+    text = data.decode('ascii', errors='replace')
     try:
         return public_key_of(load_private_key(data)).blob
     except PassphraseRequired:
         pass
     except InvalidKey:
-        return None
-    text = data.decode('ascii', errors='replace')
+        # A security-key handle is an OpenSSH key file cryptography cannot
+        # load; its public half is in its header, as for an encrypted one.
+        if '-----BEGIN OPENSSH PRIVATE KEY-----' not in text:
+            return None
     match = re.search(r'-----BEGIN OPENSSH PRIVATE KEY-----(.*?)-----END',
                       text, re.DOTALL)
     if not match:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+from tests import vectors
 from tests.functional import base
 
 
@@ -144,3 +145,20 @@ class ImportTest(base.FunctionalTestCase):
                                '--public-key', pem, '-f', 'json').json()
         self.assertEqual('x509', shown['type'])
         self.assertEqual('x509', self.nova_keypair(name).type)
+
+
+class SecurityKeyImportTest(base.FunctionalTestCase):
+    """FIDO public keys: Nova stores them, and so the plugin imports them."""
+
+    def test_both_kinds_import_with_ssh_keygens_fingerprint(self):
+        for algorithm, (line, _, _) in vectors.SECURITY_KEYS.items():
+            public = self.write(f'{algorithm}.pub', line + '\n')
+            keygen = self.ssh_keygen('-l', '-f', public).split()[1]
+            name = self.unique_name('sk')
+            self.openstack('keypair', 'import', name, '--public-key', public)
+            shown = self.openstack('keypair', 'show', name, '-f',
+                                   'json').json()
+            self.assertEqual(keygen, shown['fingerprint_sha256'])
+            self.assertEqual(algorithm, shown['algorithm'])
+            self.assertEqual(line.split()[1],
+                             self.nova_keypair(name).public_key.split()[1])

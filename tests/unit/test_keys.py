@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from keypairs_osc import keys
+from tests import vectors
 
 SSH_KEYGEN = shutil.which('ssh-keygen')
 needs_ssh_keygen = unittest.skipUnless(SSH_KEYGEN, 'ssh-keygen not found')
@@ -622,6 +623,40 @@ class TestSshKeygenAgreement(KeyTestCase):
 
 # --- parsing public keys: accepted forms -----------------------------------
 
+class TestSecurityKeys(KeyTestCase):
+    """FIDO keys: accepted as Nova accepts them, as ssh-keygen prints."""
+
+    def test_accepted_with_ssh_keygens_fingerprints(self):
+        for algorithm, (line, sha256, md5) in vectors.SECURITY_KEYS.items():
+            parsed = keys.parse_public_key(line)
+            self.assertEqual(algorithm, parsed.info.algorithm)
+            self.assertEqual(256, parsed.info.bits)
+            self.assertEqual(sha256, parsed.info.fingerprint_sha256)
+            self.assertEqual(md5, parsed.info.fingerprint_md5)
+            self.assertEqual(line, parsed.upload)
+
+    def test_described_as_stored(self):
+        for line, sha256, _ in vectors.SECURITY_KEYS.values():
+            self.assertEqual(sha256,
+                             keys.describe_stored(line).fingerprint_sha256)
+
+    def test_the_private_key_handle_file_gives_its_public_half(self):
+        line = vectors.SECURITY_KEYS['sk-ssh-ed25519@openssh.com'][0]
+        blob = blob_of(line)
+        raw = (b'openssh-key-v1\0' + ssh_string(b'none') + ssh_string(b'none')
+               + ssh_string(b'') + b'\0\0\0\1' + ssh_string(blob)
+               + ssh_string(b'the handle, which only the key can use'))
+        handle = (b'-----BEGIN OPENSSH PRIVATE KEY-----\n'
+                  + base64.encodebytes(raw)
+                  + b'-----END OPENSSH PRIVATE KEY-----\n')
+        self.assertEqual(blob, keys.public_blob_of_private_key(handle))
+
+    def test_rfc4716_form(self):
+        line, sha256, _ = vectors.SECURITY_KEYS['sk-ssh-ed25519@openssh.com']
+        parsed = keys.parse_public_key(rfc4716(blob_of(line)))
+        self.assertEqual(sha256, parsed.info.fingerprint_sha256)
+
+
 class TestParsePublicKeyAccepts(KeyTestCase):
 
     def test_openssh_line_with_comment(self):
@@ -826,11 +861,17 @@ class TestParsePublicKeyRefuses(KeyTestCase):
         pem = spki_pem(dsa_key())
         self.assertRefused(pem, contains='DSA')
 
-    def test_security_key_types(self):
+    def test_damaged_security_keys(self):
         for algorithm in ('sk-ssh-ed25519@openssh.com',
                           'sk-ecdsa-sha2-nistp256@openssh.com'):
-            line = f'{algorithm} {b64(ssh_string(algorithm.encode()))} me'
-            self.assertRefused(line, contains='security-key')
+            bare = ssh_string(algorithm.encode())
+            no_application = base64.b64decode(
+                vectors.SECURITY_KEYS[algorithm][0].split()[1])[:-8]
+            for blob, reason in ((bare, 'corrupt'),
+                                 (no_application, 'corrupt'),
+                                 (no_application + b'\0', 'truncated')):
+                self.assertRefused(f'{algorithm} {b64(blob)} me',
+                                   contains=reason)
 
     def test_header_and_blob_disagree(self):
         ed_blob = blob_of(openssh(key('ed25519')))
