@@ -48,11 +48,26 @@ def shell_safe(value: Any) -> Any:
 
 
 class ShowOne(command.ShowOne):
-    """A ShowOne whose ``-f shell`` output is safe to eval."""
+    """A ShowOne whose ``-f shell`` output is safe to eval.
+
+    A command that prints one thing alone (a private or public key) uses
+    :meth:`print_alone`: nothing follows it, in any format (core prints
+    ``{}`` after it with ``-f json``).
+    """
+
+    _printed_alone = False
+
+    def print_alone(self, text: str) -> None:
+        """Print ``text`` as the whole output, ending in one newline."""
+        self.app.stdout.write(text.rstrip('\n') + '\n')
+        self.app.stdout.flush()
+        self._printed_alone = True
 
     def produce_output(self, parsed_args: argparse.Namespace,
                        column_names: Sequence[str],
                        data: Sequence[Any]) -> int:
+        if self._printed_alone:
+            return 0
         if getattr(parsed_args, 'formatter', None) == 'shell':
             data = [shell_safe(value) for value in data]
         return super().produce_output(parsed_args, column_names, data)

@@ -23,8 +23,27 @@ DEFAULT_PUBLIC_KEYS = ('~/.ssh/id_ed25519.pub', '~/.ssh/id_ecdsa.pub',
                        '~/.ssh/id_rsa.pub')
 
 
+#: Options of key generation, which cannot apply to a given public key.
+GENERATION_OPTIONS = (('--key-type', 'key_type'), ('--key-size', 'key_size'),
+                      ('--comment', 'comment'),
+                      ('--private-key-format', 'private_key_format'),
+                      ('--passphrase-file', 'passphrase_file'),
+                      ('--ask-passphrase', 'ask_passphrase'),
+                      ('--force', 'force'))
+
+
 def _subject(name: str) -> str:
     return f'key pair {name!r}'
+
+
+def _refuse_generation_options(parsed_args: argparse.Namespace) -> None:
+    """With --public-key nothing is generated: say so of such options."""
+    given = [option for option, dest in GENERATION_OPTIONS
+             if getattr(parsed_args, dest, None) not in (None, False)]
+    if given:
+        raise exceptions.CommandError(
+            f'{", ".join(given)} cannot be used with --public-key: that key '
+            'is not generated here (leave out --public-key to generate one)')
 
 
 def _read_public_key(path: str, key_type: str | None,
@@ -118,8 +137,7 @@ class CreateKeypair(common.ShowOne):
                  'public key in <file>.pub). Without it, or with "-", the '
                  'private key is printed on stdout')
         parser.add_argument(
-            '--key-type', metavar='<key-type>', default='ed25519',
-            choices=keys.KEY_TYPES,
+            '--key-type', metavar='<key-type>', choices=keys.KEY_TYPES,
             help='Type of key to generate: ed25519 (default), ecdsa or rsa')
         parser.add_argument(
             '--key-size', metavar='<bits>', type=int,
@@ -130,7 +148,7 @@ class CreateKeypair(common.ShowOne):
             '--comment', metavar='<text>',
             help='Comment of the generated public key')
         parser.add_argument(
-            '--private-key-format', metavar='<format>', default='openssh',
+            '--private-key-format', metavar='<format>',
             choices=keys.PRIVATE_KEY_FORMATS,
             help='Format of the private key: openssh (default), pem '
                  '(traditional PKCS#1/SEC1) or pkcs8; ed25519 keys only in '
@@ -147,8 +165,8 @@ class CreateKeypair(common.ShowOne):
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         common.precheck_name(parsed_args.name)
-        self._printed_private_key = False
         if parsed_args.public_key:
+            _refuse_generation_options(parsed_args)
             parsed = _read_public_key(parsed_args.public_key,
                                       parsed_args.type,
                                       stdin=getattr(self.app.stdin,
@@ -161,6 +179,9 @@ class CreateKeypair(common.ShowOne):
         return self._generate(parsed_args)
 
     def _generate(self, parsed_args: argparse.Namespace) -> Any:
+        parsed_args.key_type = parsed_args.key_type or 'ed25519'
+        parsed_args.private_key_format = (parsed_args.private_key_format
+                                          or 'openssh')
         with errors.reported():
             keys.resolve_key_size(parsed_args.key_type, parsed_args.key_size)
             keys.check_private_key_format(parsed_args.key_type,
@@ -211,20 +232,11 @@ class CreateKeypair(common.ShowOne):
                            private_bytes: bytes,
                            user_id: str | None) -> None:
         try:
-            self.app.stdout.write(private_bytes.decode())
-            self.app.stdout.flush()
+            self.print_alone(private_bytes.decode())
         except OSError as exc:
             raise _rollback(self.app, parsed_args.name, user_id,
                             'could not print the private key '
                             f'({errors.explain(exc)})')
-        self._printed_private_key = True
-
-    def produce_output(self, parsed_args: argparse.Namespace,
-                       column_names: Any, data: Any) -> int:
-        # The private key went to stdout: no "{}" (core's -f json) after it.
-        if getattr(self, '_printed_private_key', False):
-            return 0
-        return super().produce_output(parsed_args, column_names, data)
 
 
 class ImportKeypair(common.ShowOne):

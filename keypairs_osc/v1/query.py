@@ -76,8 +76,9 @@ class ListKeypair(command.Lister):
         def fetch(user_id: str | None) -> tuple[str | None, list[Any]]:
             with errors.reported(f'key pairs of user {user_id}'
                                  if user_id else 'key pairs'):
+                # A limit of 0 means no page size, as in core.
                 return api.list_(compute, user_id=user_id,
-                                 limit=parsed_args.limit,
+                                 limit=parsed_args.limit or None,
                                  marker=parsed_args.marker,
                                  max_items=parsed_args.max_items,
                                  other_user=needs_user)
@@ -152,7 +153,7 @@ class ShowKeypair(common.ShowOne):
             keypair = api.get(self.app.client_manager.compute,
                               parsed_args.name, user_id=user_id)
         if parsed_args.public_key:
-            self.app.stdout.write(keypair.public_key)
+            self.print_alone(keypair.public_key)
             return (), ()
         display, values = common.show_columns(keypair, 'public_key')
         fields = dict(zip(display, values, strict=True))

@@ -224,6 +224,17 @@ class CreateRefusedTest(base.FunctionalTestCase):
         self.assertEqual([], self.listdir())
         self.assertIsNone(self.nova_keypair(name, base.ALT))
 
+    def test_generation_options_with_public_key_are_errors(self):
+        public = self.ssh_keygen_public()
+        path = self.write('given.pub', public)
+        name = self.unique_name()
+        result = self.openstack('keypair', 'create', name, '--public-key',
+                                path, '--comment', 'ignored?', '--force',
+                                expect=1)
+        self.assertCleanFailure(result, '--comment, --force',
+                                'cannot be used with --public-key')
+        self.assertIsNone(self.nova_keypair(name))
+
     def test_key_size_with_ed25519_is_an_error(self):
         result = self.openstack('keypair', 'create', self.unique_name(),
                                 '--key-size', '2048', expect=1)

@@ -52,6 +52,25 @@ class ListShowTest(base.FunctionalTestCase):
         with open(self.path(name) + '.pub') as f:
             self.assertEqual(f.read().split()[1], result.stdout.split()[1])
 
+    def test_show_public_key_is_one_line_in_every_format(self):
+        names = self.make_keypairs(2)
+        for fmt in ('json', 'value', 'shell'):
+            keys = ''.join(
+                self.openstack('keypair', 'show', name, '--public-key',
+                               '-f', fmt).stdout for name in names)
+            lines = keys.splitlines()
+            self.assertEqual(2, len(lines), fmt)
+            for name, line in zip(names, lines, strict=True):
+                self.assertEqual(self.nova_keypair(name).public_key.strip(),
+                                 line)
+            self.assertTrue(keys.endswith('\n'))
+
+    def test_limit_0_lists_everything_as_core_does(self):
+        names = self.make_keypairs(2)
+        rows = self.openstack('keypair', 'list', '--limit', '0',
+                              '-f', 'json').json()
+        self.assertLessEqual(set(names), {r['Name'] for r in rows})
+
     def test_show_missing_is_one_line(self):
         name = self.unique_name()
         result = self.openstack('keypair', 'show', name, expect=1)

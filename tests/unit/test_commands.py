@@ -308,6 +308,20 @@ class CreateTest(CommandTestCase):
             user_id='uid-2')
 
 
+    def test_options_of_generation_with_public_key_are_errors(self):
+        pub = self.write('k.pub', fakes.keypair().public_key)
+        secret = self.write('pass', 'pw\n')
+        for extra in (['--key-type', 'ed25519'], ['--key-size', '4096'],
+                      ['--comment', 'c'], ['--private-key-format', 'pem'],
+                      ['--passphrase-file', secret], ['--ask-passphrase'],
+                      ['--force']):
+            error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                      'k', '--public-key', pub, *extra)
+            self.assertIn(extra[0], str(error))
+            self.assertIn('--public-key', str(error))
+        self.api_create.assert_not_called()
+
+
 class ImportTest(CommandTestCase):
     command_class = create.ImportKeypair
 
@@ -444,6 +458,11 @@ class ListShowTest(CommandTestCase):
         self.assertEqual(1, self.api_list.call_args.kwargs['limit'])
         self.assertEqual('a', self.api_list.call_args.kwargs['marker'])
 
+    def test_limit_0_means_no_page_size_as_in_core(self):
+        _, data = self.run_cmd('--limit', '0')
+        self.assertIsNone(self.api_list.call_args.kwargs['limit'])
+        self.assertEqual(['a', 'b'], [row[0] for row in data])
+
     def test_a_version_the_cloud_lacks_is_one_line(self):
         from keypairs_osc import microversion
         self.api_list.side_effect = microversion.MicroversionError(
@@ -494,8 +513,17 @@ class ShowTest(CommandTestCase):
     def test_public_key_only(self):
         self.api_get.return_value = fakes.keypair('k')
         self.run_cmd('k', '--public-key')
-        self.assertEqual(self.api_get.return_value.public_key,
+        self.assertEqual(self.api_get.return_value.public_key + '\n',
                          self.app.stdout.getvalue())
+
+    def test_public_key_alone_and_one_line_in_every_format(self):
+        self.api_get.return_value = fakes.keypair('k')
+        key = self.api_get.return_value.public_key
+        for fmt in ('json', 'value', 'table', 'shell', 'yaml'):
+            self.app.stdout.seek(0)
+            self.app.stdout.truncate()
+            self.cmd.run(self.parse('k', '--public-key', '-f', fmt))
+            self.assertEqual(key + '\n', self.app.stdout.getvalue(), fmt)
 
     def test_not_found_is_one_line(self):
         self.api_get.side_effect = fakes.http_error(404, 'Keypair k not '
