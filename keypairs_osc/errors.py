@@ -25,7 +25,9 @@ LOCAL_ERRORS = (keys.InvalidKey, names.InvalidName,
 
 
 def _one_line(text: object) -> str:
-    return ' '.join(str(text).split())
+    """``text`` on one line; spaces within a line (in a name) are kept."""
+    return ' '.join(line.strip() for line in str(text).splitlines()
+                    if line.strip())
 
 
 def _http_reason(exc: sdk_exceptions.HttpException) -> str:

@@ -36,8 +36,15 @@ class DeleteKeypair(command.Command):
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
+        # An invalid name is that name's failure: the others still go.
+        invalid: dict[str, str] = {}
         for name in parsed_args.name:
-            common.precheck_name(name)
+            try:
+                common.precheck_name(name)
+            except exceptions.CommandError as exc:
+                invalid[name] = str(exc)
+        valid = [n for n in dict.fromkeys(parsed_args.name)
+                 if n not in invalid]
         compute = self.app.client_manager.compute
         user_id = common.resolve_user_id(self.app, parsed_args)
         # Authenticate once, before the deletes run in parallel.
@@ -46,14 +53,17 @@ class DeleteKeypair(command.Command):
         owner = user_id or common.own_user_id(self.app)
         in_use: dict[str, list] = {}
         skipped: dict[str, list] = {}
-        known = common.servers_of(self.app, list(dict.fromkeys(
-            parsed_args.name)), owner, all_projects=bool(user_id))
+        known = (common.servers_of(self.app, valid, owner,
+                                   all_projects=bool(user_id))
+                 if valid else {})
 
         if isinstance(known, str) and not parsed_args.if_unused:
             LOG.warning('Deleting without knowing whether servers use the '
                         'key pairs: the cloud cannot tell (%s)', known)
 
         def delete(name: str) -> str | None:
+            if name in invalid:
+                return invalid[name]
             if isinstance(known, str):  # the cloud cannot tell
                 if parsed_args.if_unused:
                     return (f"key pair '{name}': not deleted: cannot tell "

@@ -214,6 +214,11 @@ class CreateRefusedTest(base.FunctionalTestCase):
         self.assertCleanFailure(result, 'bad/name', 'invalid')
         self.assertEqual([], self.listdir())
 
+    def test_names_appear_in_errors_exactly_as_given(self):
+        result = self.openstack('keypair', 'create', '  lead  x',
+                                '--private-key', self.path('k'), expect=1)
+        self.assertCleanFailure(result, "'  lead  x'")
+
     def test_non_admin_user_option_is_forbidden(self):
         name = self.unique_name()
         base.require(self, base.ALT)

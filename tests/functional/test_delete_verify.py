@@ -27,6 +27,15 @@ class DeleteTest(base.FunctionalTestCase):
         for name in names:
             self.assertIsNone(self.nova_keypair(name))
 
+    def test_an_invalid_name_does_not_stop_the_others(self):
+        for extra in ([], ['--ignore-missing']):
+            good = self.make()
+            result = self.openstack('keypair', 'delete', *extra, good,
+                                    'bad/name', expect=1)
+            self.assertCleanFailure(result, '1 of 2 keys failed to delete.',
+                                    "'bad/name'")
+            self.assertIsNone(self.nova_keypair(good))
+
     def test_ignore_missing_counts_missing_as_deleted(self):
         name = self.make()
         self.openstack('keypair', 'delete', '--ignore-missing', name,

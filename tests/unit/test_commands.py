@@ -555,6 +555,18 @@ class DeleteTest(CommandTestCase):
                       logs.output[0])
         self.assertEqual(3, self.api_delete.call_count)
 
+    def test_an_invalid_name_is_its_own_failure(self):
+        for extra in ([], ['--ignore-missing']):
+            self.api_delete.reset_mock()
+            with self.assertLogs('keypairs_osc.v1.delete', 'ERROR') as logs:
+                err = self.assertRaises(exceptions.CommandError,
+                                        self.run_cmd, 'good', 'bad/name',
+                                        *extra)
+            self.assertEqual('1 of 2 keys failed to delete.', str(err))
+            self.assertEqual(['good'], [c.args[1] for c in
+                                        self.api_delete.call_args_list])
+            self.assertIn("'bad/name'", logs.output[0])
+
     def test_ignore_missing(self):
         self.api_delete.side_effect = fakes.http_error(404, 'not found')
         self.assertIsNone(self.run_cmd('gone', '--ignore-missing'))

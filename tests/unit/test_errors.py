@@ -7,6 +7,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions as osc_exceptions
 
 from keypairs_osc import errors
+from keypairs_osc import names
 from keypairs_osc import securefile
 from tests.unit import fakes
 
@@ -32,6 +33,20 @@ class ExplainTest(testtools.TestCase):
             self.assertEqual(expected,
                              errors.explain(fakes.http_error(status,
                                                              message)))
+
+    def test_names_keep_their_spaces(self):
+        error = self.assertRaises(names.InvalidName, names.check, '  lead',
+                                  None)
+        self.assertIn("'  lead'", errors.explain(error))
+        self.assertIn("Key pair 'a  b' already exists. (HTTP 409)",
+                      errors.explain(fakes.http_error(
+                          409, "Key pair 'a  b' already exists.")))
+
+    def test_details_over_several_lines_become_one(self):
+        explained = errors.explain(fakes.http_error(
+            409, "Key pair 'k' already exists.\nSee the log\r\n  for more"))
+        self.assertEqual("Key pair 'k' already exists. See the log for more "
+                         '(HTTP 409)', explained)
 
     def test_transport_failures(self):
         self.assertIn('timeout', errors.explain(
