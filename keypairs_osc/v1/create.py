@@ -179,6 +179,10 @@ class CreateKeypair(common.ShowOne):
         return self._generate(parsed_args)
 
     def _generate(self, parsed_args: argparse.Namespace) -> Any:
+        if parsed_args.type == 'x509':
+            raise exceptions.CommandError(
+                '--type x509 needs a PEM certificate, which create cannot '
+                'generate: give it with --public-key <certificate.pem>')
         parsed_args.key_type = parsed_args.key_type or 'ed25519'
         parsed_args.private_key_format = (parsed_args.private_key_format
                                           or 'openssh')
@@ -290,7 +294,8 @@ class ImportKeypair(common.ShowOne):
                     and errors.is_conflict(exc.__cause__)):
                 raise
             keypair = self._existing_same_key(parsed_args, info, user_id)
-        if parsed_args.private_key:
+        if parsed_args.private_key and parsed_args.private_key != '-':
+            # A key read from stdin has no file to find again later.
             common.remember_private_key(self.app, keypair,
                                         parsed_args.private_key, info)
         return common.show_columns(keypair, 'public_key', 'private_key')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 from osc_lib.command import command
@@ -14,13 +15,33 @@ from keypairs_osc import keys
 from keypairs_osc import passphrase
 from keypairs_osc.v1 import common
 
+LOG = logging.getLogger(__name__)
+#: Exit codes for scripts: the answer, or why there is none.
+MATCH, MISMATCH, ERROR = 0, 1, 2
+
+
+class Mismatch(exceptions.CommandError):
+    """The private key is not the key pair's: the answer "no"."""
+
 
 class VerifyKeypair(command.Command):
     """Check locally that a private key belongs to a key pair in the cloud.
 
     Compares the public half of the private key with the key pair's public
-    key; the private key is never sent. Exits 1 when they differ.
+    key; the private key is never sent. Exits 0 when they match, 1 when
+    they differ, and 2 when there is no answer (a missing key pair or file,
+    a wrong passphrase, a failed login, bad usage).
     """
+
+    def run(self, parsed_args: argparse.Namespace) -> int:
+        try:
+            return super().run(parsed_args)
+        except Mismatch:
+            raise  # shown as any error, exit 1
+        except Exception as exc:
+            LOG.debug('keypair verify could not answer', exc_info=True)
+            self.app.stderr.write(f'{exc}\n')
+            return ERROR
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
@@ -44,10 +65,10 @@ class VerifyKeypair(command.Command):
         stored = keys.describe_stored(keypair.public_key, keypair.type)
         if stored is None or stored.blob != local.blob:
             theirs = stored.fingerprint_sha256 if stored else 'unreadable'
-            raise exceptions.CommandError(
+            raise Mismatch(
                 f'private key {path} ({local.fingerprint_sha256}) does not '
                 f'match key pair {parsed_args.name!r} ({theirs})')
         self.app.stdout.write(
             f'private key {path} matches key pair {parsed_args.name!r} '
             f'({local.fingerprint_sha256})\n')
-        return 0
+        return MATCH

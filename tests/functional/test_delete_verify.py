@@ -67,3 +67,16 @@ class VerifyTest(base.FunctionalTestCase):
                                 '--private-key', other, expect=1)
         self.assertCleanFailure(result, 'does not match')
         self.assertEqual(2, result.stderr.count('SHA256:'))
+
+    def test_exit_codes_tell_no_answer_from_a_mismatch(self):
+        name = self.unique_name('ver')
+        key = self.path('mine')
+        self.openstack('keypair', 'create', name, '--private-key', key)
+        for args, reason in (
+                ([self.unique_name('missing'), '--private-key', key], '404'),
+                ([name, '--private-key', self.path('nothing')],
+                 'does not exist'),
+                ([name], '--private-key')):
+            result = self.openstack('keypair', 'verify', *args, expect=2)
+            self.assertNotIn('Traceback', result.stderr)
+            self.assertIn(reason, result.stderr)

@@ -308,6 +308,14 @@ class CreateTest(CommandTestCase):
             user_id='uid-2')
 
 
+    def test_x509_cannot_be_generated(self):
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--type', 'x509', '--private-key',
+                                  self.path('k'))
+        self.assertIn('--public-key <certificate.pem>', str(error))
+        self.api_create.assert_not_called()
+        self.assertEqual([], os.listdir(self.tmp))
+
     def test_options_of_generation_with_public_key_are_errors(self):
         pub = self.write('k.pub', fakes.keypair().public_key)
         secret = self.write('pass', 'pw\n')
@@ -593,3 +601,24 @@ class VerifyTest(CommandTestCase):
                                 'k', '--private-key', path)
         self.assertIn('does not match', str(err))
         self.assertEqual(2, str(err).count('SHA256:'))
+
+    def test_exit_codes_0_match_1_mismatch_2_no_answer(self):
+        key = keys.generate('ed25519')
+        path = self.write('id', keys.serialize_private_key(key))
+        self.api_get.return_value = fakes.keypair(
+            'k', keys.public_key_of(key).openssh)
+        self.assertEqual(verify.MATCH,
+                         self.cmd.run(self.parse('k', '--private-key', path)))
+        self.api_get.return_value = fakes.keypair('k')
+        self.assertRaises(verify.Mismatch, self.cmd.run,
+                          self.parse('k', '--private-key', path))
+        self.api_get.side_effect = fakes.http_error(404, 'Keypair k not '
+                                                    'found')
+        self.assertEqual(verify.ERROR,
+                         self.cmd.run(self.parse('k', '--private-key', path)))
+        self.assertIn('404', self.app.stderr.getvalue())
+        self.assertEqual(verify.ERROR, self.cmd.run(self.parse(
+            'k', '--private-key', self.path('missing'))))
+        self.assertIn('does not exist', self.app.stderr.getvalue())
+        # One line for each of the two runs without an answer.
+        self.assertEqual(2, len(self.app.stderr.getvalue().splitlines()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
@@ -163,6 +164,18 @@ class CreateRemembersTest(test_commands.CommandTestCase):
             ['k2', '--private-key', key]))
         entry = record.lookup('http://nova.example/v2.1', 'me-id', 'k2')
         self.assertEqual(key, entry.path)
+
+    def test_import_from_a_private_key_on_stdin_notes_nothing(self):
+        importer = create.ImportKeypair(self.app, None)
+        data = keys.serialize_private_key(keys.generate('ecdsa'))
+        stdin = io.TextIOWrapper(io.BytesIO(data))
+        with mock.patch('sys.stdin', stdin):
+            importer.take_action(importer.get_parser('x').parse_args(
+                ['k3', '--private-key', '-']))
+        self.api_create.assert_called_once()
+        self.assertIsNone(
+            record.lookup('http://nova.example/v2.1', 'me-id', 'k3'))
+        self.assertFalse(os.path.exists(self.record))
 
 
 class ShowServersTest(test_commands.CommandTestCase):
