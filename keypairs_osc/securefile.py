@@ -21,9 +21,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
 import stat
 import sys
 import tempfile
+import time
 from typing import BinaryIO
 
 PRIVATE_MODE = 0o600
@@ -31,6 +33,8 @@ PUBLIC_MODE = 0o644
 MAX_INPUT_BYTES = 64 * 1024
 #: Where the kernel's interfaces live: never a place for a key.
 KERNEL_INTERFACES = ('/proc', '/sys')
+#: How long a pipe or device given as an input file may stay silent.
+STREAM_TIMEOUT = 10.0
 
 
 class FileProblem(Exception):
@@ -57,10 +61,52 @@ def expand(path: str) -> str:
     return os.path.abspath(os.path.expanduser(path))
 
 
+def _read_stream(path: str, full: str, limit: int,
+                 timeout: float) -> bytes:
+    """Up to ``limit + 1`` bytes of a pipe or device, or its silence.
+
+    Process substitution (``<(pass show x)``) hands over a pipe: the usual
+    way to pass a secret without a file on disk. A writer that never comes
+    or never ends (a FIFO nobody opens, ``/dev/zero``) is a clear error
+    after ``timeout`` seconds or ``limit`` bytes, never a hang.
+    """
+    try:
+        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise FileProblem(_describe_os_error(path, exc))
+    chunks: list[bytes] = []
+    size = 0
+    deadline = time.monotonic() + timeout
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP)
+    try:
+        while size <= limit:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise FileProblem(f'{path}: nothing more was written to it '
+                                  f'within {timeout:g} s')
+            if not poller.poll(left * 1000):
+                continue
+            try:
+                chunk = os.read(fd, min(65536, limit + 1 - size))
+            except BlockingIOError:
+                continue
+            except OSError as exc:
+                raise FileProblem(_describe_os_error(path, exc))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return b''.join(chunks)
+
+
 def read_input(path: str, what: str = 'key',
                limit: int = MAX_INPUT_BYTES,
-               stdin: BinaryIO | None = None) -> bytes:
-    """Read a small input file (or ``-`` for stdin), refusing odd ones."""
+               stdin: BinaryIO | None = None,
+               timeout: float | None = None) -> bytes:
+    """Read a small input: a file, a pipe or device, or ``-`` for stdin."""
     if path == '-':
         stream = stdin if stdin is not None else sys.stdin.buffer
         data = stream.read(limit + 1)
@@ -72,16 +118,21 @@ def read_input(path: str, what: str = 'key',
             raise FileProblem(_describe_os_error(path, exc))
         if stat.S_ISDIR(info.st_mode):
             raise FileProblem(f'{path}: is a directory, not a {what} file')
-        if not stat.S_ISREG(info.st_mode):
-            raise FileProblem(f'{path}: is not a regular file')
-        if info.st_size > limit:
+        if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
+            data = _read_stream(path, full, limit,
+                                STREAM_TIMEOUT if timeout is None else timeout)
+        elif not stat.S_ISREG(info.st_mode):
+            raise FileProblem(f'{path}: is not a regular file, pipe or '
+                              'character device')
+        elif info.st_size > limit:
             raise FileProblem(f'{path}: is larger than {limit // 1024} KiB; '
                               f'not a {what} file')
-        try:
-            with open(full, 'rb') as f:
-                data = f.read(limit + 1)
-        except OSError as exc:
-            raise FileProblem(_describe_os_error(path, exc))
+        else:
+            try:
+                with open(full, 'rb') as f:
+                    data = f.read(limit + 1)
+            except OSError as exc:
+                raise FileProblem(_describe_os_error(path, exc))
     if len(data) > limit:
         raise FileProblem(f'{path}: is larger than {limit // 1024} KiB; '
                           f'not a {what} file')
@@ -119,11 +170,6 @@ class PrivateKeyFile:
         if self.display_path.endswith(os.sep):
             raise FileProblem(f'{self.display_path}: names a directory; '
                               'give the private key file\'s name')
-        real = os.path.realpath(self.path)
-        if any(real == top or real.startswith(top + os.sep)
-               for top in KERNEL_INTERFACES):
-            raise FileProblem(f'{self.display_path}: is in the kernel\'s '
-                              f'interfaces ({real}), not a place for a key')
         try:
             info = os.lstat(self.path)
         except FileNotFoundError:
@@ -131,6 +177,7 @@ class PrivateKeyFile:
         except OSError as exc:
             raise FileProblem(_describe_os_error(self.display_path, exc))
         if info is None:
+            self._refuse_kernel_interfaces()
             self._reserve_temporary()
             return
         if stat.S_ISLNK(info.st_mode):
@@ -140,6 +187,7 @@ class PrivateKeyFile:
             raise FileProblem(f'{self.display_path}: is a directory')
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem(f'{self.display_path}: is not a regular file')
+        self._refuse_kernel_interfaces()
         self._check_ours(info)
         if info.st_size == 0:
             self._open_empty(info)
@@ -150,6 +198,13 @@ class PrivateKeyFile:
                 'it (use --force to replace it; the old file is kept as '
                 f'{self.display_path}.bak)')
         self._reserve_temporary()
+
+    def _refuse_kernel_interfaces(self) -> None:
+        real = os.path.realpath(self.path)
+        if any(real == top or real.startswith(top + os.sep)
+               for top in KERNEL_INTERFACES):
+            raise FileProblem(f'{self.display_path}: is in the kernel\'s '
+                              f'interfaces ({real}), not a place for a key')
 
     def _check_ours(self, info: os.stat_result) -> None:
         """Refuse a file another user owns, or one with another name."""

@@ -269,7 +269,7 @@ class FunctionalTestCase(testtools.TestCase):
                   stdin: str | bytes | None = None,
                   env: dict[str, str] | None = None,
                   expect: int | None = 0,
-                  preexec=None) -> Result:
+                  preexec=None, pass_fds: tuple[int, ...] = ()) -> Result:
         argv = [OPENSTACK]
         if cloud != '':
             argv += ['--os-cloud', cloud or self.cloud]
@@ -282,7 +282,7 @@ class FunctionalTestCase(testtools.TestCase):
         data = stdin.encode() if isinstance(stdin, str) else stdin
         proc = subprocess.run(argv, input=data, capture_output=True,
                               env=full_env, timeout=120, check=False,
-                              preexec_fn=preexec)
+                              preexec_fn=preexec, pass_fds=pass_fds)
         result = Result(argv, proc.returncode,
                         proc.stdout.decode(errors='replace'),
                         proc.stderr.decode(errors='replace'))

@@ -162,3 +162,41 @@ class SecurityKeyImportTest(base.FunctionalTestCase):
             self.assertEqual(algorithm, shown['algorithm'])
             self.assertEqual(line.split()[1],
                              self.nova_keypair(name).public_key.split()[1])
+
+
+class PipedInputTest(base.FunctionalTestCase):
+    """Inputs from pipes, as ``<(cat k.pub)`` and ``<(pass show x)`` give."""
+
+    def pipe(self, data: str) -> tuple[str, int]:
+        """A pipe holding ``data``: its /dev/fd path and the fd to pass."""
+        reader, writer = os.pipe()
+        os.write(writer, data.encode())
+        os.close(writer)
+        self.addCleanup(os.close, reader)
+        return f'/dev/fd/{reader}', reader
+
+    def test_public_key_and_passphrase_from_pipes(self):
+        key = self.path('id')
+        self.ssh_keygen('-q', '-t', 'ed25519', '-N', 'piped-passphrase',
+                        '-f', key)
+        self.secrets.append('piped-passphrase')
+        with open(key + '.pub') as f:
+            public = f.read()
+        path, fd = self.pipe(public)
+        name = self.unique_name('pipe')
+        self.openstack('keypair', 'import', name, '--public-key', path,
+                       pass_fds=(fd,))
+        self.assertEqual(public.split()[1],
+                         self.nova_keypair(name).public_key.split()[1])
+        path, fd = self.pipe('piped-passphrase\n')
+        self.openstack('keypair', 'verify', name, '--private-key', key,
+                       '--passphrase-file', path, pass_fds=(fd,))
+
+    def test_a_pipe_is_never_a_private_key_target(self):
+        path, fd = self.pipe('')
+        name = self.unique_name('pipe')
+        result = self.openstack('keypair', 'create', name, '--private-key',
+                                path, pass_fds=(fd,), expect=1)
+        # /dev/fd/N is a link to the pipe: refused as any link is.
+        self.assertCleanFailure(result, 'symbolic link')
+        self.assertIsNone(self.nova_keypair(name))

@@ -9,6 +9,7 @@ import stat
 import tempfile
 from unittest import mock
 
+import fixtures
 import testtools
 from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions
@@ -393,6 +394,8 @@ class ImportTest(CommandTestCase):
 
     def test_bad_inputs_each_fail_locally(self):
         os.mkfifo(self.path('fifo'))
+        self.useFixture(fixtures.MonkeyPatch(
+            'keypairs_osc.securefile.STREAM_TIMEOUT', 0.1))
         cases = {
             'empty': (b'', 'empty'),
             'garbage': (b'hello world', 'not a public key'),
@@ -408,7 +411,8 @@ class ImportTest(CommandTestCase):
             self.assertIn(fragment, str(err), name)
         for path, fragment in ((self.path('missing'), 'does not exist'),
                                (self.tmp, 'directory'),
-                               (self.path('fifo'), 'not a regular file')):
+                               (self.path('fifo'), 'nothing more was '
+                                'written')):
             err = self.assertRaises(exceptions.CommandError, self.run_cmd,
                                     'k', '--public-key', path)
             self.assertIn(fragment, str(err))

@@ -465,21 +465,57 @@ class TestReadInput(FileTestCase):
         self.assertProblem(securefile.read_input, self.dir, 'public key',
                            contains='is a directory, not a public key file')
 
-    def test_fifo_is_refused_without_blocking(self):
-        os.mkfifo(self.path)
-
+    def guard(self, seconds: float) -> None:
+        """Fail the test, rather than hang, after ``seconds``."""
         def timeout(signum, frame):
-            raise Timeout('read_input blocked on a fifo')
+            raise Timeout('read_input blocked')
         old = signal.signal(signal.SIGALRM, timeout)
         self.addCleanup(signal.signal, signal.SIGALRM, old)
-        signal.setitimer(signal.ITIMER_REAL, 5)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         self.addCleanup(signal.setitimer, signal.ITIMER_REAL, 0)
-        self.assertProblem(securefile.read_input, self.path,
-                           contains='not a regular file')
 
-    def test_dev_null_is_refused(self):
-        self.assertProblem(securefile.read_input, os.devnull,
-                           contains='not a regular file')
+    def test_a_pipe_is_read_as_process_substitution_gives_it(self):
+        reader, writer = os.pipe()
+        self.addCleanup(os.close, reader)
+        os.write(writer, b'pass phrase\n')
+        os.close(writer)
+        self.guard(5)
+        self.assertEqual(b'pass phrase\n',
+                         securefile.read_input(f'/proc/self/fd/{reader}'))
+
+    def test_a_fifo_written_meanwhile_is_read(self):
+        os.mkfifo(self.path)
+        pid = os.fork()
+        if pid == 0:  # the writer, as "pass show x" behind a FIFO
+            with open(self.path, 'wb') as f:
+                f.write(b'x' * 100000)
+            os._exit(0)
+        self.addCleanup(os.waitpid, pid, 0)
+        self.guard(5)
+        self.assertProblem(securefile.read_input, self.path,
+                           contains='larger than 64 KiB')
+
+    def test_a_fifo_nobody_writes_to_is_a_problem_not_a_hang(self):
+        os.mkfifo(self.path)
+        self.guard(5)
+        self.assertProblem(securefile.read_input, self.path, timeout=0.2,
+                           contains='nothing more was written')
+
+    def test_dev_zero_stops_at_the_limit(self):
+        self.guard(5)
+        self.assertProblem(securefile.read_input, '/dev/zero',
+                           contains='larger than 64 KiB')
+
+    def test_dev_null_is_empty(self):
+        self.assertEqual(b'', securefile.read_input(os.devnull))
+
+    def test_a_socket_is_refused(self):
+        import socket
+        sock = socket.socket(socket.AF_UNIX)
+        self.addCleanup(sock.close)
+        sock.bind(self.path)
+        self.assertProblem(securefile.read_input, self.path,
+                           contains='not a regular file, pipe')
 
 
 class TestWritePublicKey(FileTestCase):
