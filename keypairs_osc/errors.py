@@ -43,7 +43,9 @@ def _http_reason(exc: sdk_exceptions.HttpException) -> str:
         return f'{details or "not found"} (HTTP 404)'
     if status == 409:
         return f'{details or "conflict"} (HTTP 409)'
-    if status is not None and status >= 500:
+    if status is None:  # the SDK's own "No Server found for x": no HTTP
+        return details or _one_line(exc.message)
+    if status >= 500:
         return (f'the compute service failed: {details or "no details"} '
                 f'(HTTP {status}); try again later')
     return f'{details or _one_line(exc.message)} (HTTP {status})'

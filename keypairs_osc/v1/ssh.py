@@ -99,9 +99,12 @@ class SshKeypair(command.Command):
         parser = super().get_parser(prog_name)
         parser.add_argument('server', metavar='<server>',
                             help='Server (name or ID)')
-        parser.add_argument('--identity', '-i', metavar='<file>',
+        parser.add_argument('--identity', '-i', '--private-key',
+                            metavar='<file>', dest='identity',
                             help='Private key file to use instead of the '
-                                 'one recorded for the key pair')
+                                 'one recorded for the key pair '
+                                 '(--private-key as in the other keypair '
+                                 'commands)')
         parser.add_argument('--login', '-l', metavar='<user>',
                             help='Login name (default: the image\'s '
                                  'os_admin_user, or one for its os_distro)')
@@ -109,6 +112,13 @@ class SshKeypair(command.Command):
                             help='Port of the ssh server')
         parser.add_argument('--address', metavar='<address>',
                             help='Connect to this address')
+        parser.add_argument('--option', '-o', metavar='<option>',
+                            action='append', default=[],
+                            help='An ssh_config(5) option for ssh, as '
+                                 '"ssh -o" (repeatable), as in core\'s '
+                                 '"server ssh"')
+        parser.add_argument('-v', dest='verbose', action='store_true',
+                            help='Ask ssh for debugging output (ssh -v)')
         family = parser.add_mutually_exclusive_group()
         family.add_argument('-4', dest='ipv4', action='store_true',
                             help='Use only IPv4 addresses')
@@ -152,6 +162,10 @@ class SshKeypair(command.Command):
                 '-l', login]
         if parsed_args.port:
             argv += ['-p', str(parsed_args.port)]
+        for option in parsed_args.option:
+            argv += ['-o', option]
+        if parsed_args.verbose:
+            argv.append('-v')
         argv += [address, *parsed_args.ssh_args]
         LOG.debug('Running %s', ' '.join(argv))
         return subprocess.call(argv)

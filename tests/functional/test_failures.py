@@ -30,6 +30,16 @@ class CloudFailureTest(base.FunctionalTestCase):
         self.assertEqual([], self.listdir())
 
 
+class MissingServerTest(base.FunctionalTestCase):
+
+    def test_ssh_to_a_missing_server_is_one_line_without_http_noise(self):
+        name = self.unique_name('nosuch')
+        result = self.openstack('keypair', 'ssh', name, expect=1)
+        self.assertCleanFailure(result, f'No Server found for {name}')
+        self.assertNotIn('HTTP', result.stderr)
+        self.assertEqual(1, len(result.stderr.strip().splitlines()))
+
+
 class QuotaTest(base.FunctionalTestCase):
     """A user of a project whose key pair quota is 1."""
 

@@ -111,10 +111,10 @@ class ComputeTestCase(base.FunctionalTestCase):
         return self.openstack(
             'keypair', 'ssh', server.id, '--address', '127.0.0.1',
             '--port', str(self.server_host.port),
-            '--login', getpass.getuser(), *extra, '--',
+            '--login', getpass.getuser(), *extra,
             '-o', 'StrictHostKeyChecking=no',
-            '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
-            'echo', 'ok', expect=expect)
+            '-o', 'UserKnownHostsFile=/dev/null', '--option', 'BatchMode=yes',
+            '--', 'echo', 'ok', expect=expect)
 
 
 class FromKeyPairToLoginTest(ComputeTestCase):

@@ -6,6 +6,7 @@ import os
 from unittest import mock
 
 from openstack.compute.v2 import server as sdk_server
+from openstack import exceptions as sdk_exceptions
 from openstack.test import fakes as sdk_fakes
 from osc_lib import exceptions
 
@@ -63,6 +64,28 @@ class SshTest(test_commands.CommandTestCase):
         argv = self.argv()
         self.assertEqual('me', argv[argv.index('-l') + 1])
         self.assertEqual(['-v', 'uptime'], argv[-2:])
+
+    def test_core_options_o_and_v_go_to_ssh_before_the_address(self):
+        self.run_cmd('web', '-o', 'ConnectTimeout=5', '--option',
+                     'ServerAliveInterval=9', '-v', '--', 'uptime')
+        argv = self.argv()
+        at = argv.index('203.0.113.7')
+        self.assertEqual(['-o', 'ConnectTimeout=5', '-o',
+                          'ServerAliveInterval=9', '-v'], argv[at - 5:at])
+        self.assertEqual(['uptime'], argv[at + 1:])
+
+    def test_private_key_is_another_name_for_identity(self):
+        other = self.write('copy', keys.serialize_private_key(self.key))
+        self.run_cmd('web', '--private-key', other)
+        self.assertEqual(['-i', other], self.argv()[1:3])
+
+    def test_a_missing_server_is_one_line_without_http_noise(self):
+        self.app.client_manager.compute.find_server.side_effect = (
+            sdk_exceptions.NotFoundException('No Server found for nosuch'))
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'nosuch')
+        self.assertEqual("server 'nosuch': No Server found for nosuch",
+                         str(error))
 
     def test_private_address_port_and_login(self):
         self.run_cmd('web', '--private', '--port', '2222', '--login', 'me')
