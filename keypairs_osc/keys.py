@@ -252,6 +252,17 @@ def parse_public_key(data: bytes | str,
     one-line reason otherwise; never any other exception.
     """
     text = _as_text(data)
+    if 'PuTTY-User-Key-File-' in text:
+        # --private-key cannot read it either: suggest only what works.
+        raise PrivateKeyGiven(
+            'this is a PuTTY PRIVATE key, which must never be uploaded; '
+            'give its public key, from "puttygen key.ppk -O public-openssh '
+            '-o key.pub"')
+    if '---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----' in text:
+        raise PrivateKeyGiven(
+            'this is an SSH2 (ssh.com) PRIVATE key, which must never be '
+            'uploaded; give its public key, exported by the tool that made '
+            'it')
     if contains_private_key(text):
         raise PrivateKeyGiven(
             'this is a PRIVATE key, which must never be uploaded; give the '

@@ -77,11 +77,15 @@ def for_existing_key(parsed_args: argparse.Namespace, encrypted: bool,
                      path: str,
                      ask: Callable[[str], str] | None = None
                      ) -> bytes | None:
-    """The passphrase to decrypt an existing private key, or None."""
-    if parsed_args.passphrase_file:
-        return _from_file(parsed_args.passphrase_file)
+    """The passphrase to decrypt an existing private key, or None.
+
+    A key without a passphrase needs none: a passphrase file given anyway
+    (empty, say, in a script that handles every key alike) is not read.
+    """
     if not encrypted:
         return None
+    if parsed_args.passphrase_file:
+        return _from_file(parsed_args.passphrase_file)
     if parsed_args.ask_passphrase or _terminal_available():
         return _ask(f'Passphrase for {path}: ', ask)
     raise PassphraseProblem('the private key is encrypted; give '

@@ -43,6 +43,17 @@ class ImportTest(base.FunctionalTestCase):
         self.assertFalse(os.path.exists(canary), 'eval ran the comment')
         self.assertEqual(comment, evaluated)
 
+    def test_a_putty_key_suggests_only_what_works(self):
+        ppk = self.write('key.ppk', 'PuTTY-User-Key-File-3: ssh-ed25519\n'
+                         'Encryption: none\nComment: me\nPublic-Lines: 2\n'
+                         'AAAAC3NzaC1lZDI1NTE5AAAAIMr\n')
+        name = self.unique_name()
+        result = self.openstack('keypair', 'import', name, '--public-key',
+                                ppk, expect=1)
+        self.assertCleanFailure(result, 'puttygen key.ppk -O public-openssh')
+        self.assertNotIn('--private-key', result.stderr)
+        self.assertIsNone(self.nova_keypair(name))
+
     def test_rfc4716_is_converted_to_openssh(self):
         key = self.make_key('rsa', '', '-b', '2048')
         rfc = self.write('key.rfc', self.ssh_keygen('-e', '-f', key + '.pub'))

@@ -626,3 +626,18 @@ class VerifyTest(CommandTestCase):
         self.assertIn('does not exist', self.app.stderr.getvalue())
         # One line for each of the two runs without an answer.
         self.assertEqual(2, len(self.app.stderr.getvalue().splitlines()))
+
+    def test_an_empty_passphrase_file_is_not_read_for_a_plain_key(self):
+        key = keys.generate('ed25519')
+        path = self.write('id', keys.serialize_private_key(key))
+        empty = self.write('empty', b'')
+        self.api_get.return_value = fakes.keypair(
+            'k', keys.public_key_of(key).openssh)
+        self.assertEqual(verify.MATCH, self.run_cmd(
+            'k', '--private-key', path, '--passphrase-file', empty))
+        encrypted = self.write('enc', keys.serialize_private_key(
+            key, 'openssh', b'pw'))
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--private-key', encrypted,
+                                  '--passphrase-file', empty)
+        self.assertIn('empty', str(error))

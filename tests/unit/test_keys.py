@@ -1054,13 +1054,18 @@ class TestPrivateKeyGivenAsPublic(KeyTestCase):
                           b'---- END SSH2 ENCRYPTED PRIVATE KEY ----\n')
 
     def test_every_private_key_form_is_refused(self):
+        # --private-key reads neither PuTTY's nor ssh.com's: not suggested.
+        unreadable = {'putty': 'puttygen', 'ssh.com': 'exported'}
         for label, data in self.private_keys():
+            hint = unreadable.get(label, '--private-key')
             for key_type in ('ssh', 'x509'):
                 for given in (data, data.decode()):
                     message = self.assertRefused(
                         given, keys.PrivateKeyGiven, key_type=key_type,
-                        contains=('PRIVATE', '--private-key'))
+                        contains=('PRIVATE', hint))
                     self.assertNoKeyText(data.decode(), message, label)
+                    if label in unreadable:
+                        self.assertNotIn('--private-key', message)
 
     def test_encrypted_pkcs8_header(self):
         data = keys.serialize_private_key(key('rsa', 2048), 'pkcs8',
