@@ -54,7 +54,11 @@ def _read(path: str, strict: bool = False) -> dict[str, dict[str, str]]:
             data = json.load(f)
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except OSError:
+        if strict:
+            raise  # unreadable, not damaged: never set aside
+        return {}
+    except ValueError as exc:
         if strict:
             raise Damaged(str(exc)) from exc
         return {}

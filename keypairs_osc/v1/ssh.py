@@ -189,6 +189,10 @@ class SshKeypair(command.Command):
 
     def _check_key(self, server: Any, identity: str) -> None:
         """Refuse a key file whose public half is not the key pair's."""
+        if os.path.exists(identity) and not os.path.isfile(identity):
+            # ssh reads it again itself: a pipe would be empty by then.
+            raise exceptions.CommandError(
+                f'{identity}: ssh needs the identity as a regular file')
         with errors.reported():
             data = securefile.read_input(identity, 'private key')
         blob = keys.public_blob_of_private_key(data)

@@ -30,7 +30,7 @@ class VerifyKeypair(command.Command):
     Compares the public half of the private key with the key pair's public
     key; the private key is never sent. Exits 0 when they match, 1 when
     they differ, and 2 when there is no answer (a missing key pair or file,
-    a wrong passphrase, a failed login, bad usage).
+    a wrong passphrase, a failure of the cloud, bad usage).
     """
 
     def run(self, parsed_args: argparse.Namespace) -> int:

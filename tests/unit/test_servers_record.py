@@ -165,6 +165,16 @@ class CreateRemembersTest(test_commands.CommandTestCase):
         entry = record.lookup('http://nova.example/v2.1', 'me-id', 'k2')
         self.assertEqual(key, entry.path)
 
+    def test_an_unreadable_record_is_not_set_aside(self):
+        record.remember('c', 'u', 'k', '/keys/id', 'SHA256:x')
+        with mock.patch('builtins.open', side_effect=PermissionError(
+                13, 'Permission denied')):
+            self.assertRaises(PermissionError, record.remember, 'c', 'u',
+                              'k2', '/keys/id2', 'SHA256:y')
+        self.assertEqual(['keys.json', 'keys.json.lock'], sorted(
+            os.listdir(os.path.dirname(record.record_path()))))
+        self.assertIsNotNone(record.lookup('c', 'u', 'k'))
+
     def test_import_from_a_private_key_on_stdin_notes_nothing(self):
         importer = create.ImportKeypair(self.app, None)
         data = keys.serialize_private_key(keys.generate('ecdsa'))

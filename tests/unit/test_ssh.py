@@ -74,6 +74,16 @@ class SshTest(test_commands.CommandTestCase):
                           'ServerAliveInterval=9', '-v'], argv[at - 5:at])
         self.assertEqual(['uptime'], argv[at + 1:])
 
+    def test_an_identity_from_a_pipe_is_refused_before_ssh_runs(self):
+        reader, writer = os.pipe()
+        self.addCleanup(os.close, reader)
+        os.close(writer)
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'web', '--identity',
+                                  f'/proc/self/fd/{reader}')
+        self.assertIn('regular file', str(error))
+        self.call.assert_not_called()
+
     def test_private_key_is_another_name_for_identity(self):
         other = self.write('copy', keys.serialize_private_key(self.key))
         self.run_cmd('web', '--private-key', other)
