@@ -8,9 +8,9 @@ import os
 from typing import Any
 
 from openstack import utils as sdk_utils
-from openstackclient.common import pagination
 from openstackclient.identity import common as identity_common
 from osc_lib.cli import format_columns
+from osc_lib.cli import parseractions
 from osc_lib.command import command
 from osc_lib import exceptions
 
@@ -50,7 +50,24 @@ class ListKeypair(command.Lister):
             help='Show key pairs of every user with a role in the project '
                  '(admin only) (name or ID)')
         identity_common.add_project_domain_option_to_parser(parser)
-        pagination.add_marker_pagination_option_to_parser(parser)
+        # Core's names and checks, with help that says what Nova does.
+        parser.add_argument(
+            '--limit', metavar='<limit>', type=int,
+            action=parseractions.NonNegativeAction,
+            help='Key pairs per request (the page size; 0: the cloud\'s); '
+                 'every page is fetched, so this does not cap the total: '
+                 f'see --max-items. Needs compute API microversion '
+                 f'{microversion.PAGING}')
+        parser.add_argument(
+            '--marker', metavar='<marker>',
+            help='List only the key pairs whose names sort after this one '
+                 '(the last name of the previous page). Needs compute API '
+                 f'microversion {microversion.PAGING}')
+        parser.add_argument(
+            '--max-items', metavar='<max-items>', type=int,
+            action=parseractions.NonNegativeAction,
+            help='Show at most this many key pairs in all, fetching pages '
+                 'as needed')
         parser.add_argument(
             '--long', action='store_true',
             help='Also show the SHA256 fingerprint (as ssh-keygen -l), the '

@@ -470,6 +470,12 @@ class ListShowTest(CommandTestCase):
         self.assertEqual(1, self.api_list.call_args.kwargs['limit'])
         self.assertEqual('a', self.api_list.call_args.kwargs['marker'])
 
+    def test_negative_limit_and_max_items_are_usage_errors(self):
+        for option in ('--limit', '--max-items'):
+            with mock.patch('sys.stderr', io.StringIO()) as stderr:
+                self.assertRaises(SystemExit, self.parse, option, '-1')
+            self.assertIn('non-negative', stderr.getvalue())
+
     def test_limit_0_means_no_page_size_as_in_core(self):
         _, data = self.run_cmd('--limit', '0')
         self.assertIsNone(self.api_list.call_args.kwargs['limit'])
