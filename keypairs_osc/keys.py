@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from keypairs_osc import openssh
+
 PrivateKey = Union[
     ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey,
     rsa.RSAPrivateKey]
@@ -139,12 +141,15 @@ def check_private_key_format(key_type: str, fmt: str) -> None:
 
 
 def serialize_private_key(key: PrivateKey, fmt: str = 'openssh',
-                          passphrase: bytes | None = None) -> bytes:
+                          passphrase: bytes | None = None,
+                          comment: str = '') -> bytes:
     """Encode a private key as ssh-keygen would.
 
     ``openssh`` with a passphrase uses the bcrypt KDF and aes256-ctr, like
-    ``ssh-keygen -N``; ``pem`` is the traditional form (PKCS#1 for rsa, SEC1
-    for ecdsa) that older tools need; ``pkcs8`` is ``BEGIN PRIVATE KEY``.
+    ``ssh-keygen -N``, and keeps ``comment`` inside, as ssh-keygen does;
+    ``pem`` is the traditional form (PKCS#1 for rsa, SEC1 for ecdsa) that
+    older tools need; ``pkcs8`` is ``BEGIN PRIVATE KEY``. Only OpenSSH's
+    own form has room for a comment.
     """
     encryption: serialization.KeySerializationEncryption
     if passphrase:
@@ -153,6 +158,13 @@ def serialize_private_key(key: PrivateKey, fmt: str = 'openssh',
         encryption = serialization.NoEncryption()
     check_private_key_format(
         'ed25519' if isinstance(key, ed25519.Ed25519PrivateKey) else '', fmt)
+    comment = clean_comment(comment)
+    if fmt == 'openssh' and comment:
+        return openssh.with_comment(
+            key.private_bytes(serialization.Encoding.PEM,
+                              serialization.PrivateFormat.OpenSSH,
+                              serialization.NoEncryption()),
+            comment, passphrase or None)
     private_format = {
         'openssh': serialization.PrivateFormat.OpenSSH,
         'pkcs8': serialization.PrivateFormat.PKCS8,

@@ -201,7 +201,8 @@ class CreateKeypair(common.ShowOne):
         try:
             key = keys.generate(parsed_args.key_type, parsed_args.key_size)
             private_bytes = keys.serialize_private_key(
-                key, parsed_args.private_key_format, secret)
+                key, parsed_args.private_key_format, secret,
+                comment=parsed_args.comment or '')
             public = keys.public_key_of(key, parsed_args.comment or '')
             user_id = common.resolve_user_id(self.app, parsed_args)
             keypair = _register_or_recover(self.app, parsed_args,

@@ -101,6 +101,20 @@ class CreateToFileTest(base.FunctionalTestCase):
         self.assertEqual(inode, os.stat(key).st_ino)
         self.assertGreater(os.path.getsize(key), 100)
 
+    def test_the_comment_is_in_the_private_key_as_ssh_keygen_keeps_it(self):
+        secret = self.secret('pass', 'comment-passphrase')
+        for extra in ([], ['--passphrase-file', secret]):
+            key = self.path(f'id{len(extra)}')
+            self.openstack('keypair', 'create', self.unique_name(),
+                           '--comment', 'alice@laptop', '--private-key', key,
+                           *extra)
+            os.unlink(key + '.pub')  # so ssh-keygen reads the key itself
+            derived = self.ssh_keygen(
+                '-y', '-f', key,
+                passphrase='comment-passphrase' if extra else None)
+            self.assertTrue(derived.strip().endswith(' alice@laptop'),
+                            derived)
+
     def test_a_damaged_record_is_kept_aside_not_wiped(self):
         for what in ('first', 'second'):
             self.openstack('keypair', 'create', self.unique_name(),

@@ -523,6 +523,22 @@ class TestSshKeygenAgreement(KeyTestCase):
             derived = self.ssh_keygen('-y', '-f', path).split()
             self.assertEqual(openssh(private_key).split(), derived[:2])
 
+    def test_the_comment_is_kept_in_the_openssh_key_as_ssh_keygen_does(self):
+        for key_type, size in (('ed25519', None), ('ecdsa', 384),
+                               ('rsa', 2048)):
+            private = key(key_type, size)
+            for passphrase in (None, PASSPHRASE):
+                data = keys.serialize_private_key(
+                    private, 'openssh', passphrase, comment='me@laptop 2')
+                back = keys.load_private_key(data, passphrase)
+                self.assertEqual(keys.public_key_of(private).blob,
+                                 keys.public_key_of(back).blob)
+                path = self.write(f'{key_type}-{bool(passphrase)}', data)
+                derived = self.ssh_keygen('-y', '-f', path,
+                                          passphrase=passphrase)
+                self.assertTrue(derived.strip().endswith(' me@laptop 2'),
+                                derived)
+
     def test_ssh_keygen_decrypts_our_encrypted_keys(self):
         for key_type, size, fmt in (('ed25519', None, 'openssh'),
                                     ('ecdsa', 384, 'openssh'),
