@@ -146,7 +146,8 @@ class CreateKeypair(common.ShowOne):
                  '384 or 521; not for ed25519')
         parser.add_argument(
             '--comment', metavar='<text>',
-            help='Comment of the generated public key')
+            help='Comment of the generated key: in its public key, and in '
+                 'an OpenSSH private key file as ssh-keygen -C keeps it')
         parser.add_argument(
             '--private-key-format', metavar='<format>',
             choices=keys.PRIVATE_KEY_FORMATS,
