@@ -14,7 +14,6 @@ import base64
 import os
 import struct
 
-import bcrypt
 from cryptography.hazmat.primitives.ciphers import Cipher
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.ciphers import modes
@@ -73,6 +72,8 @@ def with_comment(unencrypted: bytes, comment: str,
     block = AES_BLOCK if passphrase else PLAIN_BLOCK
     section += bytes(range(1, 1 + (-len(section) % block)))
     if passphrase:
+        import bcrypt  # only for this: not on every keypair command
+
         salt = os.urandom(SALT_BYTES)
         derived = bcrypt.kdf(passphrase, salt, KEY_BYTES + IV_BYTES,
                              KDF_ROUNDS, ignore_few_rounds=True)
