@@ -30,6 +30,7 @@ import testtools
 import yaml
 
 from keypairs_osc import keys
+from tests import base as test_base
 from tests.functional import cloud as run_cloud
 from tests.functional import proxy
 
@@ -111,7 +112,7 @@ class Result:
         return json.loads(self.stdout)
 
 
-class FunctionalTestCase(testtools.TestCase):
+class FunctionalTestCase(test_base.TestCase):
     """Runs ``openstack`` as a subprocess and cleans up what it made."""
 
     cloud = USER

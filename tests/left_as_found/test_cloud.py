@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 
-import testtools
 import yaml
 
+from tests import base
 from tests.functional import cloud
 
 
-class CloudLeftAsFoundTest(testtools.TestCase):
+class CloudLeftAsFoundTest(base.TestCase):
 
     def setUp(self):
         super().setUp()

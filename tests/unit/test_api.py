@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import testtools
 from openstack import exceptions as sdk_exceptions
 
 from keypairs_osc import api
 from keypairs_osc import microversion
 from keypairs_osc import names
+from tests import base
 from tests.unit import fakes
 
 
@@ -22,7 +22,7 @@ def _page(names_, next_marker=None):
     return fakes.response(200, body)
 
 
-class CreateRequestTest(testtools.TestCase):
+class CreateRequestTest(base.TestCase):
 
     def created(self, proxy):
         proxy.post.return_value = fakes.response(
@@ -96,7 +96,7 @@ class CreateRequestTest(testtools.TestCase):
         proxy.post.assert_not_called()
 
 
-class ListRequestTest(testtools.TestCase):
+class ListRequestTest(base.TestCase):
 
     def test_follows_next_links_with_a_plain_marker(self):
         proxy = fakes.compute()

@@ -10,7 +10,6 @@ import tempfile
 from unittest import mock
 
 import fixtures
-import testtools
 from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions
 
@@ -21,13 +20,14 @@ from keypairs_osc.v1 import create
 from keypairs_osc.v1 import delete
 from keypairs_osc.v1 import query
 from keypairs_osc.v1 import verify
+from tests import base
 from tests.unit import fakes
 
 CORE_CREATE_FIELDS = ('created_at', 'fingerprint', 'id', 'is_deleted',
                       'name', 'type', 'user_id')
 
 
-class CommandTestCase(testtools.TestCase):
+class CommandTestCase(base.TestCase):
     command_class: type = create.CreateKeypair
 
     def setUp(self):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import testtools
 from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions as osc_exceptions
 
 from keypairs_osc import errors
 from keypairs_osc import names
 from keypairs_osc import securefile
+from tests import base
 from tests.unit import fakes
 
 
-class ExplainTest(testtools.TestCase):
+class ExplainTest(base.TestCase):
 
     def test_http_answers(self):
         for status, message, expected in (

@@ -16,7 +16,6 @@ import functools
 import os
 import struct
 
-import testtools
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
@@ -25,6 +24,7 @@ from hypothesis import strategies as st
 from keypairs_osc import keys
 from keypairs_osc import microversion
 from keypairs_osc import names
+from tests import base
 
 #: Examples per property; KEYPAIRS_FUZZ_EXAMPLES raises it for a long run.
 EXAMPLES = int(os.environ.get('KEYPAIRS_FUZZ_EXAMPLES', '600'))
@@ -122,7 +122,7 @@ def parse_or_refuse(data, key_type='ssh'):
     return parsed
 
 
-class PublicKeyFuzzTest(testtools.TestCase):
+class PublicKeyFuzzTest(base.TestCase):
 
     @FUZZ
     @given(st.binary(max_size=4096))
@@ -159,7 +159,7 @@ class PublicKeyFuzzTest(testtools.TestCase):
         self.assertIn(f'holds {len(picked)} keys', str(error))
 
 
-class PrivateKeyFuzzTest(testtools.TestCase):
+class PrivateKeyFuzzTest(base.TestCase):
 
     @FUZZ
     @given(damaged(), st.sampled_from([None, b'pw', b'wrong']))
@@ -180,7 +180,7 @@ class PrivateKeyFuzzTest(testtools.TestCase):
             pass
 
 
-class ConversionFuzzTest(testtools.TestCase):
+class ConversionFuzzTest(base.TestCase):
 
     @settings(max_examples=max(20, EXAMPLES // 20), deadline=None,
               derandomize=True)
@@ -204,7 +204,7 @@ class ConversionFuzzTest(testtools.TestCase):
         self.assertNotIn('\n', parsed.upload)
 
 
-class NameFuzzTest(testtools.TestCase):
+class NameFuzzTest(base.TestCase):
 
     @FUZZ
     @given(st.text(max_size=300),

@@ -18,7 +18,6 @@ import subprocess
 import unittest
 
 import fixtures
-import testtools
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from keypairs_osc import keys
+from tests import base
 from tests import vectors
 
 SSH_KEYGEN = shutil.which('ssh-keygen')
@@ -143,7 +143,7 @@ def compressed_ecdsa_blob() -> bytes:
             + ssh_string(point))
 
 
-class KeyTestCase(testtools.TestCase):
+class KeyTestCase(base.TestCase):
 
     def assertRefused(self, data, exc_type=keys.InvalidKey, contains=(),
                       key_type='ssh'):
@@ -169,7 +169,7 @@ class KeyTestCase(testtools.TestCase):
 
 # --- generation ------------------------------------------------------------
 
-class TestResolveKeySize(testtools.TestCase):
+class TestResolveKeySize(base.TestCase):
 
     def test_defaults(self):
         self.assertIsNone(keys.resolve_key_size('ed25519', None))
@@ -1220,7 +1220,7 @@ class TestDescribeStored(KeyTestCase):
         self.assertRegex(info.fingerprint_sha256, SHA256_FORMAT)
 
 
-class TestBcryptRoundsCap(testtools.TestCase):
+class TestBcryptRoundsCap(base.TestCase):
     """A corrupt or hostile OpenSSH key cannot make the KDF run for hours."""
 
     def with_rounds(self, rounds: int) -> bytes:

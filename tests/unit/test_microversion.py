@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from unittest import mock
 
-import testtools
 
 from keypairs_osc import microversion
+from tests import base
 
 PAGING = {'--limit': microversion.PAGING}
 OTHER_USER = {'--user': microversion.OTHER_USER}
@@ -28,7 +28,7 @@ def proxy(low=(2, 1), high=(2, 104), pinned=None, data=True) -> mock.Mock:
     return fake
 
 
-class TestChooseFromTheServerRange(testtools.TestCase):
+class TestChooseFromTheServerRange(base.TestCase):
 
     def test_baseline_without_needs(self):
         self.assertEqual('2.10', microversion.BASELINE)
@@ -87,7 +87,7 @@ class TestChooseFromTheServerRange(testtools.TestCase):
         fake.get_endpoint_data.assert_called_once_with()
 
 
-class TestChoosePinned(testtools.TestCase):
+class TestChoosePinned(base.TestCase):
 
     def test_pinned_version_is_used_as_it_is(self):
         fake = proxy(pinned='2.40')
@@ -142,7 +142,7 @@ class TestChoosePinned(testtools.TestCase):
         self.assertEqual('2.35', microversion.choose(fake, PAGING))
 
 
-class TestChooseWithoutMicroversions(testtools.TestCase):
+class TestChooseWithoutMicroversions(base.TestCase):
 
     def test_no_microversions_means_no_header(self):
         self.assertIsNone(microversion.choose(proxy(low=None, high=None)))
@@ -165,7 +165,7 @@ class TestChooseWithoutMicroversions(testtools.TestCase):
         self.assertIn('--limit', str(error))
 
 
-class TestHelpers(testtools.TestCase):
+class TestHelpers(base.TestCase):
 
     def test_parse(self):
         self.assertEqual((2, 35), microversion.parse('2.35'))

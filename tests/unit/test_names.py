@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import testtools
 
 from keypairs_osc import names
+from tests import base
 
 VERSIONS = (None, '2.1', '2.10', '2.91', '2.92', '2.100', '2.latest')
 WIDE_VERSIONS = ('2.92', '2.100', '2.latest')
 
 
-class TestCheck(testtools.TestCase):
+class TestCheck(base.TestCase):
 
     def assertInvalid(self, name, version, *contains):
         error = self.assertRaises(names.InvalidName, names.check, name,

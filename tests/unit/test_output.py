@@ -8,11 +8,11 @@ import os
 import subprocess
 import tempfile
 
-import testtools
 from cliff.formatters import shell
 from osc_lib.cli import format_columns
 
 from keypairs_osc.v1 import common
+from tests import base
 
 HOSTILE = ['$(touch pwned)', '`touch pwned`', 'ends in \\', 'a "quote"',
            '${HOME}', 'plain']
@@ -27,7 +27,7 @@ def cliff_shell_line(value: str) -> str:
     return out.getvalue()
 
 
-class ShellSafeTest(testtools.TestCase):
+class ShellSafeTest(base.TestCase):
 
     def test_each_hostile_value_evaluates_to_itself(self):
         where = tempfile.mkdtemp()

@@ -10,9 +10,9 @@ import stat
 from unittest import mock
 
 import fixtures
-import testtools
 
 from keypairs_osc import securefile
+from tests import base
 
 KEY = (b'-----BEGIN OPENSSH PRIVATE KEY-----\nnew key\n'
        b'-----END OPENSSH PRIVATE KEY-----\n')
@@ -30,7 +30,7 @@ def content(path: str) -> bytes:
         return f.read()
 
 
-class FileTestCase(testtools.TestCase):
+class FileTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()

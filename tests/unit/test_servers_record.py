@@ -9,7 +9,6 @@ import tempfile
 from unittest import mock
 
 import fixtures
-import testtools
 from osc_lib import exceptions
 
 from keypairs_osc import keys
@@ -19,6 +18,7 @@ from keypairs_osc import servers
 from keypairs_osc.v1 import create
 from keypairs_osc.v1 import delete
 from keypairs_osc.v1 import query
+from tests import base
 from tests.unit import fakes
 from tests.unit import test_commands
 
@@ -32,7 +32,7 @@ def servers_page(*found):
     return fakes.response(200, {'servers': list(found)})
 
 
-class ServersUsingTest(testtools.TestCase):
+class ServersUsingTest(base.TestCase):
 
     def test_asks_for_2_83_and_keeps_only_the_owners_servers(self):
         proxy = fakes.compute()
@@ -98,7 +98,7 @@ class ServersUsingTest(testtools.TestCase):
                          proxy.get.call_args.kwargs['params']['all_tenants'])
 
 
-class RecordTest(testtools.TestCase):
+class RecordTest(base.TestCase):
 
     def setUp(self):
         super().setUp()

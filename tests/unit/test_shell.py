@@ -12,8 +12,9 @@ import logging
 import os
 import tempfile
 
-import testtools
 from openstackclient import shell
+
+from tests import base
 
 CLOUDS_YAML = """\
 clouds:
@@ -26,7 +27,7 @@ clouds:
 """
 
 
-class ShellResolvesOurCommandsTest(testtools.TestCase):
+class ShellResolvesOurCommandsTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -89,7 +90,7 @@ class ShellResolvesOurCommandsTest(testtools.TestCase):
         self.assertTrue(factory.__module__.startswith('openstackclient.'))
 
 
-class PluginModuleTest(testtools.TestCase):
+class PluginModuleTest(base.TestCase):
 
     def test_plugin_module_imports_nothing_heavy(self):
         import subprocess
