@@ -84,6 +84,15 @@ class CreateRequestTest(base.TestCase):
         self.assertEqual('2.5', proxy.post.call_args.kwargs['microversion'])
         proxy.post.assert_called_once()
 
+    def test_a_406_at_a_pinned_version_is_not_retried(self):
+        proxy = fakes.compute(pinned='2.50')
+        proxy.post.return_value = fakes.response(
+            406, {'computeFault': {'message': 'no', 'code': 406}})
+        self.assertRaises(sdk_exceptions.HttpException, api.create, proxy,
+                          'k', 'key')
+        proxy.post.assert_called_once()
+        proxy.get_endpoint_data.assert_not_called()
+
     def test_pinned_old_version_refuses_dotted_name_before_sending(self):
         proxy = fakes.compute(pinned='2.50')
         self.assertRaises(microversion.MicroversionError, api.create, proxy,
@@ -113,6 +122,18 @@ class ListRequestTest(base.TestCase):
         _, found = api.list_(proxy, limit=2, max_items=2)
         self.assertEqual(['a', 'b'], [k.name for k in found])
         self.assertEqual(1, proxy.get.call_count)
+
+    def test_max_items_smaller_than_the_page_cuts_the_page(self):
+        proxy = fakes.compute()
+        proxy.get.return_value = _page(['a', 'b', 'c'])
+        _, found = api.list_(proxy, limit=3, max_items=2)
+        self.assertEqual(['a', 'b'], [k.name for k in found])
+
+    def test_max_items_without_a_limit_is_honoured(self):
+        proxy = fakes.compute()
+        proxy.get.return_value = _page(['a', 'b', 'c'])
+        _, found = api.list_(proxy, max_items=1)
+        self.assertEqual(['a'], [k.name for k in found])
 
     def test_one_request_without_paging(self):
         proxy = fakes.compute()

@@ -140,6 +140,22 @@ class CreateTest(CommandTestCase):
         self.assertIn('do not match', str(err))
         self.api_create.assert_not_called()
 
+    def test_an_empty_passphrase_is_refused_never_an_unencrypted_key(self):
+        empty = self.write('empty', b'\n')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'k',
+                                '--passphrase-file', empty, '--private-key',
+                                self.path('id'))
+        self.assertIn('empty', str(err))
+        with mock.patch('keypairs_osc.passphrase._terminal_available',
+                        return_value=True), \
+                mock.patch('getpass.getpass', return_value=''):
+            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                    'k', '--ask-passphrase',
+                                    '--private-key', self.path('id'))
+        self.assertIn('empty', str(err))
+        self.api_create.assert_not_called()
+        self.assertEqual(['empty'], os.listdir(self.tmp))
+
     def test_ask_passphrase_without_terminal_is_an_error(self):
         with mock.patch('keypairs_osc.passphrase._terminal_available',
                         return_value=False):
@@ -226,6 +242,31 @@ class CreateTest(CommandTestCase):
         with self.assertLogs('keypairs_osc.v1.create', 'WARNING'):
             columns, _ = self.run_cmd('k', '--public-key', pub)
         self.assertEqual(CORE_CREATE_FIELDS, tuple(columns))
+
+    def test_another_key_under_the_name_after_a_5xx_is_not_kept(self):
+        theirs = fakes.keypair('k')  # same name, another key
+
+        def create(proxy, name, public_key, key_type=None, user_id=None):
+            raise fakes.http_error(500, 'boom')
+
+        self.api_create.side_effect = create
+        self.api_get.return_value = theirs
+        key = self.path('id')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'k',
+                                '--private-key', key)
+        self.assertIn('HTTP 500', str(err))
+        self.assertEqual([], os.listdir(self.tmp))
+        self.api_delete.assert_not_called()  # theirs stays as it was
+
+    def test_a_private_key_that_cannot_be_printed_is_rolled_back(self):
+        self.app.stdout = mock.Mock(spec=io.StringIO)
+        self.app.stdout.write.side_effect = BrokenPipeError(32,
+                                                            'Broken pipe')
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'k')
+        self.assertIn('could not print the private key', str(err))
+        self.assertIn('deleted from the cloud again', str(err))
+        self.api_delete.assert_called_once_with(
+            self.app.client_manager.compute, 'k', user_id=None)
 
     def test_error_before_nova_committed_leaves_nothing(self):
         self.fail_after_commit(fakes.http_error(503, 'unavailable'))

@@ -1242,9 +1242,18 @@ class TestBcryptRoundsCap(base.TestCase):
         self.assertIn('2147483648 bcrypt rounds', str(error))
 
     def test_one_over_the_cap_is_refused(self):
-        self.assertRaises(keys.InvalidKey, keys.load_private_key,
-                          self.with_rounds(keys.MAX_BCRYPT_ROUNDS + 1),
-                          b'pw')
+        # Fixed numbers, not the module's constant: raising the cap fails.
+        for rounds in (1025, 4096):
+            error = self.assertRaises(keys.InvalidKey, keys.load_private_key,
+                                      self.with_rounds(rounds), b'pw')
+            self.assertIn(f'{rounds} bcrypt rounds', str(error))
+            self.assertNotIsInstance(error, keys.WrongPassphrase)
+
+    def test_the_cap_itself_is_let_through_to_the_kdf(self):
+        # 1024 rounds pass the cap: the KDF runs (about ten seconds) and,
+        # the rounds being changed, the passphrase then does not fit.
+        self.assertRaises(keys.WrongPassphrase, keys.load_private_key,
+                          self.with_rounds(1024), b'pw')
 
     def test_ssh_keygens_default_rounds_load(self):
         keys.load_private_key(self.with_rounds(16), b'pw')

@@ -84,6 +84,17 @@ class SshTest(test_commands.CommandTestCase):
         self.assertIn('regular file', str(error))
         self.call.assert_not_called()
 
+    def test_4_and_6_pick_the_address_family(self):
+        self.server.addresses = {'net': [
+            {'addr': '2001:db8::5', 'version': 6,
+             'OS-EXT-IPS:type': 'floating'},
+            {'addr': '203.0.113.7', 'version': 4,
+             'OS-EXT-IPS:type': 'floating'}]}
+        self.run_cmd('web', '-4')
+        self.assertIn('203.0.113.7', self.argv())
+        self.run_cmd('web', '-6')
+        self.assertIn('2001:db8::5', self.argv())
+
     def test_private_key_is_another_name_for_identity(self):
         other = self.write('copy', keys.serialize_private_key(self.key))
         self.run_cmd('web', '--private-key', other)
