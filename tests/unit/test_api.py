@@ -105,6 +105,33 @@ class CreateRequestTest(base.TestCase):
         proxy.post.assert_not_called()
 
 
+class GetDeleteRequestTest(base.TestCase):
+    """Another user's key pair: user_id goes with the request, at 2.10."""
+
+    def test_get_names_the_owner(self):
+        proxy = fakes.compute()
+        proxy.get.return_value = fakes.response(200, {'keypair': {
+            'name': 'k', 'public_key': 'ssh-ed25519 AAAA', 'type': 'ssh'}})
+        self.assertEqual('k', api.get(proxy, 'k', user_id='u2').name)
+        kwargs = proxy.get.call_args.kwargs
+        self.assertEqual({'user_id': 'u2'}, kwargs['params'])
+        self.assertEqual('2.10', kwargs['microversion'])
+
+    def test_delete_names_the_owner(self):
+        proxy = fakes.compute()
+        proxy.delete.return_value = fakes.response(204)
+        api.delete(proxy, 'k', user_id='u2')
+        self.assertEqual('os-keypairs/k?user_id=u2',
+                         proxy.delete.call_args.args[0])
+        self.assertEqual('2.10', proxy.delete.call_args.kwargs['microversion'])
+
+    def test_own_key_pairs_need_no_user_id(self):
+        proxy = fakes.compute()
+        proxy.delete.return_value = fakes.response(204)
+        api.delete(proxy, 'k')
+        self.assertEqual('os-keypairs/k', proxy.delete.call_args.args[0])
+
+
 class ListRequestTest(base.TestCase):
 
     def test_follows_next_links_with_a_plain_marker(self):

@@ -130,6 +130,14 @@ class SshTest(test_commands.CommandTestCase):
     def test_deleted_key_pair_falls_back_to_the_record(self):
         self.api_get.side_effect = fakes.http_error(404, 'gone')
         self.assertEqual(0, self.run_cmd('web'))
+        self.assertEqual(['-i', self.keyfile], self.argv()[1:3])
+        # The record still knows the key: another one is refused.
+        other = self.write('other', keys.serialize_private_key(
+            keys.generate('ed25519')))
+        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                'web', '--identity', other)
+        self.assertIn('is not the private key', str(err))
+        self.call.assert_called_once()
 
     def test_no_recorded_key(self):
         os.unlink(self.record)
