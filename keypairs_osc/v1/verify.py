@@ -30,11 +30,19 @@ class VerifyKeypair(command.Command):
     Compares the public half of the private key with the key pair's public
     key; the private key is never sent. Exits 0 when they match, 1 when
     they differ, and 2 when there is no answer (a missing key pair or file,
-    a wrong passphrase, a failure of the cloud, bad usage).
+    a wrong passphrase, a failed login, a failure of the cloud, bad
+    usage).
     """
+
+    #: OpenStackClient logs in before a command runs, and a failure there
+    #: exits 1 whatever the command; so this one logs in itself, in run(),
+    #: where a failed login is a "no answer" like any other (exit 2).
+    auth_required = False
 
     def run(self, parsed_args: argparse.Namespace) -> int:
         try:
+            self.auth_required = True
+            self.app.prepare_to_run_command(self)
             return super().run(parsed_args)
         except Mismatch:
             raise  # shown as any error, exit 1

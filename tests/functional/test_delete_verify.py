@@ -72,11 +72,15 @@ class VerifyTest(base.FunctionalTestCase):
         name = self.unique_name('ver')
         key = self.path('mine')
         self.openstack('keypair', 'create', name, '--private-key', key)
-        for args, reason in (
-                ([self.unique_name('missing'), '--private-key', key], '404'),
-                ([name, '--private-key', self.path('nothing')],
+        wrong_login = ['--os-password', 'not-the-password']
+        for login, args, reason in (
+                ([], [self.unique_name('missing'), '--private-key', key],
+                 '404'),
+                ([], [name, '--private-key', self.path('nothing')],
                  'does not exist'),
-                ([name], '--private-key')):
-            result = self.openstack('keypair', 'verify', *args, expect=2)
+                ([], [name], '--private-key'),
+                (wrong_login, [name, '--private-key', key], '401')):
+            result = self.openstack(*login, 'keypair', 'verify', *args,
+                                    expect=2)
             self.assertNotIn('Traceback', result.stderr)
             self.assertIn(reason, result.stderr)

@@ -47,6 +47,9 @@ class App:
         self.stdin = io.StringIO()
         self.options = mock.Mock(debug=False)
 
+    def prepare_to_run_command(self, cmd) -> None:
+        """OpenStackClient logs in here; the fake is logged in already."""
+
 
 def keypair(name: str = 'k', public_key: str | None = None,
             key_type: str = 'ssh', user_id: str = 'me-id'):

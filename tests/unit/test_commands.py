@@ -688,3 +688,16 @@ class VerifyTest(CommandTestCase):
                                   'k', '--private-key', encrypted,
                                   '--passphrase-file', empty)
         self.assertIn('empty', str(error))
+
+    def test_a_failed_login_is_no_answer_exit_2(self):
+        path = self.write('id', keys.serialize_private_key(
+            keys.generate('ed25519')))
+        with mock.patch.object(self.app, 'prepare_to_run_command',
+                               side_effect=ks_exceptions.Unauthorized(
+                                   'The request you have made requires '
+                                   'authentication. (HTTP 401)')):
+            self.assertEqual(verify.ERROR, self.cmd.run(
+                self.parse('k', '--private-key', path)))
+        self.assertIn('HTTP 401', self.app.stderr.getvalue())
+        self.api_get.assert_not_called()
+        self.assertFalse(verify.VerifyKeypair.auth_required)
