@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from cliff import columns as cliff_columns
+from keystoneauth1 import exceptions as ks_exceptions
 from openstack import utils as sdk_utils
 from openstackclient.identity import common as identity_common
 from osc_lib.command import command
+from osc_lib import exceptions
 from osc_lib import utils
 
 from keypairs_osc import errors
@@ -47,7 +49,54 @@ def shell_safe(value: Any) -> Any:
     return value
 
 
-class ShowOne(command.ShowOne):
+#: keystoneauth warns when it cannot discover the identity versions, then
+#: fails all the same: the failure's one line says all there is to say.
+_DISCOVERY_LOGGER = 'keystoneauth.identity.generic.base'
+
+
+class LogsInFirst:
+    """Log in as the command's first step, where a failure is one line.
+
+    OpenStackClient logs in before a command runs; an unreachable identity
+    service then prints keystoneauth's warning and its own error, two lines
+    without the command's say. Here the login is the command's own first
+    step (the same call, OpenStackClient's ``prepare_to_run_command``), so
+    a failure to reach the identity service is one line naming its URL.
+    """
+
+    auth_required = False
+
+    def run(self, parsed_args: argparse.Namespace) -> int:
+        self.auth_required = True
+        discovery = logging.getLogger(_DISCOVERY_LOGGER)
+        level = discovery.level
+        discovery.setLevel(logging.ERROR)
+        try:
+            self.app.prepare_to_run_command(self)  # type: ignore[attr-defined]
+        except ks_exceptions.ConnectionError as exc:
+            raise exceptions.CommandError(
+                f'cannot log in at {self._auth_url()}: '
+                f'{errors.explain(exc)}') from exc
+        finally:
+            discovery.setLevel(level)
+        return super().run(parsed_args)  # type: ignore[misc]
+
+    def _auth_url(self) -> str:
+        cloud = getattr(self.app, 'cloud', None)  # type: ignore[attr-defined]
+        config = getattr(cloud, 'config', None) or {}
+        return str((config.get('auth') or {}).get('auth_url')
+                   or 'the identity service')
+
+
+class Command(LogsInFirst, command.Command):
+    """A plugin command that logs in as its first step."""
+
+
+class Lister(LogsInFirst, command.Lister):
+    """A plugin Lister that logs in as its first step."""
+
+
+class ShowOne(LogsInFirst, command.ShowOne):
     """A ShowOne whose ``-f shell`` output is safe to eval.
 
     A command that prints one thing alone (a private or public key) uses

@@ -6,7 +6,6 @@ import argparse
 import concurrent.futures
 import logging
 
-from osc_lib.command import command
 from osc_lib import exceptions
 
 from keypairs_osc import api
@@ -18,7 +17,7 @@ LOG = logging.getLogger(__name__)
 MAX_WORKERS = 8
 
 
-class DeleteKeypair(command.Command):
+class DeleteKeypair(common.Command):
     """Delete key pairs, several at a time; go on past failures."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

@@ -11,7 +11,6 @@ from openstack import utils as sdk_utils
 from openstackclient.identity import common as identity_common
 from osc_lib.cli import format_columns
 from osc_lib.cli import parseractions
-from osc_lib.command import command
 from osc_lib import exceptions
 
 from keypairs_osc import api
@@ -35,7 +34,7 @@ def _local_key(entry: record.Entry | None,
     return entry.path
 
 
-class ListKeypair(command.Lister):
+class ListKeypair(common.Lister):
     """List key pairs: yours, another user's, or a project's (admin)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:

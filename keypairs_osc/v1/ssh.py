@@ -9,7 +9,6 @@ import shutil
 import subprocess
 from typing import Any
 
-from osc_lib.command import command
 from osc_lib import exceptions
 
 from keypairs_osc import api
@@ -86,7 +85,7 @@ def _split_at_double_dash(parser: argparse.ArgumentParser) -> None:
     parser.parse_known_args = split  # type: ignore[method-assign]
 
 
-class SshKeypair(command.Command):
+class SshKeypair(common.Command):
     """Log in to a server with the private key of its key pair.
 
     The key is --identity, or the file that "keypair create --private-key"

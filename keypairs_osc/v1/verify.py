@@ -6,7 +6,6 @@ import argparse
 import logging
 from typing import Any
 
-from osc_lib.command import command
 from osc_lib import exceptions
 
 from keypairs_osc import api
@@ -24,7 +23,7 @@ class Mismatch(exceptions.CommandError):
     """The private key is not the key pair's: the answer "no"."""
 
 
-class VerifyKeypair(command.Command):
+class VerifyKeypair(common.Command):
     """Check locally that a private key belongs to a key pair in the cloud.
 
     Compares the public half of the private key with the key pair's public
@@ -34,15 +33,10 @@ class VerifyKeypair(command.Command):
     usage).
     """
 
-    #: OpenStackClient logs in before a command runs, and a failure there
-    #: exits 1 whatever the command; so this one logs in itself, in run(),
-    #: where a failed login is a "no answer" like any other (exit 2).
-    auth_required = False
-
     def run(self, parsed_args: argparse.Namespace) -> int:
+        # The login is the command's first step (common.LogsInFirst): a
+        # failed one is a "no answer" like any other, exit 2.
         try:
-            self.auth_required = True
-            self.app.prepare_to_run_command(self)
             return super().run(parsed_args)
         except Mismatch:
             raise  # shown as any error, exit 1

@@ -16,8 +16,9 @@ def _closed_port() -> int:
 class CloudFailureTest(base.FunctionalTestCase):
 
     def test_connection_refused_is_one_line_and_leaves_no_file(self):
+        auth_url = f'http://127.0.0.1:{_closed_port()}/v3'
         env = {
-            'OS_AUTH_URL': f'http://127.0.0.1:{_closed_port()}/v3',
+            'OS_AUTH_URL': auth_url,
             'OS_USERNAME': 'demo', 'OS_PASSWORD': 'not-used',
             'OS_PROJECT_NAME': 'demo', 'OS_USER_DOMAIN_NAME': 'Default',
             'OS_PROJECT_DOMAIN_NAME': 'Default',
@@ -26,7 +27,10 @@ class CloudFailureTest(base.FunctionalTestCase):
         key = self.path('k')
         result = self.openstack('keypair', 'create', 'k', '--private-key',
                                 key, cloud='', env=env, expect=1)
-        self.assertCleanFailure(result)
+        self.assertCleanFailure(result, f'cannot log in at {auth_url}',
+                                'cannot connect')
+        self.assertEqual(1, len(result.stderr.strip().splitlines()),
+                         result.stderr)
         self.assertEqual([], self.listdir())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import io
+import logging
 import os
 import stat
 import tempfile
@@ -19,6 +20,7 @@ from keypairs_osc import securefile
 from keypairs_osc.v1 import create
 from keypairs_osc.v1 import delete
 from keypairs_osc.v1 import query
+from keypairs_osc.v1 import ssh
 from keypairs_osc.v1 import verify
 from tests import base
 from tests.unit import fakes
@@ -701,3 +703,46 @@ class VerifyTest(CommandTestCase):
         self.assertIn('HTTP 401', self.app.stderr.getvalue())
         self.api_get.assert_not_called()
         self.assertFalse(verify.VerifyKeypair.auth_required)
+
+
+class LoginTest(CommandTestCase):
+    """Every command logs in as its first step: a failure is one line."""
+
+    command_class = query.ListKeypair
+
+    def test_an_unreachable_identity_service_is_one_line_naming_it(self):
+        self.app.cloud = mock.Mock(config={'auth': {
+            'auth_url': 'http://keystone.example:5000/v3'}})
+        discovery = logging.getLogger('keystoneauth.identity.generic.base')
+        level = discovery.level
+
+        def login(cmd):
+            self.assertTrue(cmd.auth_required)
+            discovery.warning('Failed to discover available identity '
+                              'versions')  # swallowed: the error says it
+            raise ks_exceptions.ConnectFailure('Unable to establish '
+                                               'connection')
+
+        log = self.useFixture(fixtures.FakeLogger())
+        with mock.patch.object(self.app, 'prepare_to_run_command',
+                               side_effect=login):
+            error = self.assertRaises(exceptions.CommandError, self.cmd.run,
+                                      self.parse())
+        self.assertEqual('cannot log in at http://keystone.example:5000/v3: '
+                         'cannot connect to the cloud (connection refused '
+                         'or reset)', str(error))
+        self.assertNotIn('discover', log.output)
+        self.assertEqual(level, discovery.level)
+        self.api_list.assert_not_called()
+
+    def setUp(self):
+        super().setUp()
+        self.api_list = self.patch_api('list_')
+        self.api_list.return_value = ('2.10', [])
+
+    def test_osc_does_not_log_in_before_the_command(self):
+        for command_class in (create.CreateKeypair, create.ImportKeypair,
+                              query.ListKeypair, query.ShowKeypair,
+                              delete.DeleteKeypair, verify.VerifyKeypair,
+                              ssh.SshKeypair):
+            self.assertFalse(command_class.auth_required, command_class)
