@@ -254,6 +254,17 @@ class CreateRefusedTest(base.FunctionalTestCase):
                                 'cannot be used with --public-key')
         self.assertIsNone(self.nova_keypair(name))
 
+    def test_x509_without_a_certificate_is_refused_before_any_request(self):
+        name = self.unique_name()
+        self.nova_proxy.exchanges.clear()
+        result = self.openstack('keypair', 'create', name, '--type', 'x509',
+                                '--private-key', self.path('k'), expect=1)
+        self.assertCleanFailure(result, '--type x509 needs a PEM certificate',
+                                '--public-key <certificate.pem>')
+        self.assertEqual([], [ex for ex in self.nova_proxy.exchanges
+                              if ex.method == 'POST'])
+        self.assertEqual([], self.listdir())
+
     def test_key_size_with_ed25519_is_an_error(self):
         result = self.openstack('keypair', 'create', self.unique_name(),
                                 '--key-size', '2048', expect=1)

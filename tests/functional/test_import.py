@@ -54,6 +54,17 @@ class ImportTest(base.FunctionalTestCase):
         self.assertNotIn('--private-key', result.stderr)
         self.assertIsNone(self.nova_keypair(name))
 
+    def test_a_private_key_from_stdin_is_not_recorded(self):
+        key = self.make_key()
+        with open(key, 'rb') as f:
+            private = f.read()
+        name = self.unique_name()
+        self.openstack('keypair', 'import', name, '--private-key', '-',
+                       stdin=private)
+        self.assertIsNotNone(self.nova_keypair(name))
+        self.assertFalse(os.path.exists(self.record),
+                         'a key read from stdin has no file to record')
+
     def test_rfc4716_is_converted_to_openssh(self):
         key = self.make_key('rsa', '', '-b', '2048')
         rfc = self.write('key.rfc', self.ssh_keygen('-e', '-f', key + '.pub'))
