@@ -239,7 +239,7 @@ class CreateRefusedTest(base.FunctionalTestCase):
         result = self.openstack('keypair', 'create', name, '--user',
                                 base.target().alt_user_name,
                                 '--private-key', self.path('k'), expect=1)
-        self.assertCleanFailure(result)
+        self.assertCleanFailure(result, f"key pair '{name}'", 'HTTP 403')
         self.assertEqual([], self.listdir())
         self.assertIsNone(self.nova_keypair(name, base.ALT))
 

@@ -76,7 +76,7 @@ class RemoteFaultCreateTest(FaultTestCase):
 
     def test_dropped_connection_before_nova_acts(self):
         name, key, result = self.create_with_fault('drop', 1)
-        self.assertCleanFailure(result)
+        self.assertCleanFailure(result, f"key pair '{name}'", 'connect')
         self.assertConsistent(name, key)
         self.assertEqual([], self.listdir())
 
@@ -115,7 +115,7 @@ class RemoteFaultCreateTest(FaultTestCase):
         name = self.unique_name('fault')
         result = self.openstack('keypair', 'create', name, '--private-key',
                                 self.path('id'), expect=1)
-        self.assertCleanFailure(result)
+        self.assertCleanFailure(result, 'cannot connect to the cloud')
         self.assertEqual([], self.listdir())
         self.assertIsNone(self.nova_keypair(name))
 

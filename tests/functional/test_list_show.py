@@ -114,4 +114,4 @@ class NonAdminTest(base.FunctionalTestCase):
         base.require(self, base.ALT)
         result = self.openstack('keypair', 'list', '--user',
                                 base.target().alt_user_name, expect=1)
-        self.assertCleanFailure(result)
+        self.assertCleanFailure(result, 'key pairs of user', 'HTTP 403')
