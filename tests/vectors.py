@@ -1,5 +1,11 @@
 """Fixed key vectors shared by the unit and functional tests."""
 
+#: A fixed key (seed 00..1f) and what ``ssh-keygen -l`` prints for it.
+FIXED_LINE = ('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAOhB7/zzhC+HXDdGOdLwJln5N'
+              'Ywm6UNXx3chmQSVTG4')
+FIXED_MD5 = 'f1:02:17:de:ef:c1:30:83:11:8b:82:a0:0e:67:7f:d5'
+FIXED_SHA256 = 'SHA256:lbmsoA0yIEcEiVDRnMWuzm+nV+3ZEEpVIURqFoeSspg'
+
 #: Security-key public keys, made by hand (no security key needed), with
 #: what ``ssh-keygen -l`` and ``-l -E md5`` print for them.
 SECURITY_KEYS = {

@@ -38,11 +38,9 @@ needs_ssh_keygen = unittest.skipUnless(SSH_KEYGEN, 'ssh-keygen not found')
 #: A throwaway passphrase, used only for keys made inside these tests.
 PASSPHRASE = b'throwaway test passphrase'
 
-#: A fixed key (seed 00..1f) and what ``ssh-keygen -l`` prints for it.
-FIXED_LINE = ('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAOhB7/zzhC+HXDdGOdLwJln5N'
-              'Ywm6UNXx3chmQSVTG4')
-FIXED_MD5 = 'f1:02:17:de:ef:c1:30:83:11:8b:82:a0:0e:67:7f:d5'
-FIXED_SHA256 = 'SHA256:lbmsoA0yIEcEiVDRnMWuzm+nV+3ZEEpVIURqFoeSspg'
+FIXED_LINE = vectors.FIXED_LINE
+FIXED_MD5 = vectors.FIXED_MD5
+FIXED_SHA256 = vectors.FIXED_SHA256
 
 MD5_FORMAT = re.compile(r'^(?:[0-9a-f]{2}:){15}[0-9a-f]{2}$')
 SHA256_FORMAT = re.compile(r'^SHA256:[A-Za-z0-9+/]{43}$')
