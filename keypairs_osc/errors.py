@@ -66,7 +66,8 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, ks_exceptions.Unauthorized):
         return 'authentication failed (HTTP 401); check your credentials'
     if isinstance(exc, ks_exceptions.HttpError):
-        return f'{_one_line(exc.message)} (HTTP {exc.http_status})'
+        text, status = _one_line(exc.message), f'(HTTP {exc.http_status})'
+        return text if status in text else f'{text} {status}'
     if isinstance(exc, (ks_exceptions.EndpointNotFound,
                         sdk_exceptions.EndpointNotFound)):
         return 'the cloud has no compute endpoint in its catalog'

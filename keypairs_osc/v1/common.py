@@ -73,7 +73,7 @@ class LogsInFirst:
         discovery.setLevel(logging.ERROR)
         try:
             self.app.prepare_to_run_command(self)  # type: ignore[attr-defined]
-        except ks_exceptions.ConnectionError as exc:
+        except ks_exceptions.ClientException as exc:  # refused, 401, 5xx
             raise exceptions.CommandError(
                 f'cannot log in at {self._auth_url()}: '
                 f'{errors.explain(exc)}') from exc

@@ -739,6 +739,17 @@ class LoginTest(CommandTestCase):
         self.api_list = self.patch_api('list_')
         self.api_list.return_value = ('2.10', [])
 
+    def test_an_identity_service_failing_at_login_is_one_line(self):
+        self.app.cloud = mock.Mock(config={'auth': {
+            'auth_url': 'http://keystone.example/v3'}})
+        with mock.patch.object(self.app, 'prepare_to_run_command',
+                               side_effect=ks_exceptions.InternalServerError(
+                                   'Internal Server Error', http_status=500)):
+            error = self.assertRaises(exceptions.CommandError, self.cmd.run,
+                                      self.parse())
+        self.assertEqual('cannot log in at http://keystone.example/v3: '
+                         'Internal Server Error (HTTP 500)', str(error))
+
     def test_osc_does_not_log_in_before_the_command(self):
         for command_class in (create.CreateKeypair, create.ImportKeypair,
                               query.ListKeypair, query.ShowKeypair,
