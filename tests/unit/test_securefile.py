@@ -96,8 +96,33 @@ class TestNewPrivateKeyFile(FileTestCase):
         self.assertTrue(temporaries[0].startswith('.key.'))
         self.assertEqual(0o600, mode(os.path.join(self.dir, temporaries[0])))
 
+    def watch_modes(self) -> list[int]:
+        """The file's mode at every moment the code acts on it.
+
+        Each ``fchmod`` and each write first records the mode the file has
+        then, so a file created readable by others and tightened only later
+        shows up, under whatever umask lets that through.
+        """
+        seen: list[int] = []
+        real_fchmod, real_write_all = os.fchmod, securefile._write_all
+
+        def fchmod(fd: int, file_mode: int) -> None:
+            seen.append(stat.S_IMODE(os.fstat(fd).st_mode))
+            real_fchmod(fd, file_mode)
+
+        def write_all(fd: int, data: bytes) -> None:
+            seen.append(stat.S_IMODE(os.fstat(fd).st_mode))
+            real_write_all(fd, data)
+
+        self.useFixture(fixtures.MockPatchObject(securefile.os, 'fchmod',
+                                                 side_effect=fchmod))
+        self.useFixture(fixtures.MockPatchObject(securefile, '_write_all',
+                                                 side_effect=write_all))
+        return seen
+
     def check_commit_under_umask(self, umask: int) -> None:
         self.set_umask(umask)
+        seen = self.watch_modes()
         target = securefile.PrivateKeyFile(self.path)
         target.prepare()
         self.assertEqual(0o600, mode(os.path.join(self.dir,
@@ -107,6 +132,10 @@ class TestNewPrivateKeyFile(FileTestCase):
         self.assertEqual(0o600, mode(self.path))
         self.assertEqual(['key'], os.listdir(self.dir))
         self.assertIsNone(target.backup_path)
+        # Never readable by others, not even between creation and fchmod:
+        # under umask 000 or 022 a file made 0644 and tightened later fails.
+        self.assertTrue(seen, 'the file was never watched')
+        self.assertEqual([], [oct(m) for m in seen if m & 0o077])
 
     def test_commit_is_0600_under_umask_000(self):
         self.check_commit_under_umask(0o000)
