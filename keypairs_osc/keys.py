@@ -200,8 +200,18 @@ class PublicKeyInfo:
     @property
     def fingerprint_sha256(self) -> str:
         """What ``ssh-keygen -l`` prints by default."""
-        digest = base64.b64encode(hashlib.sha256(self.blob).digest())
-        return 'SHA256:' + digest.decode().rstrip('=')
+        return fingerprint_sha256(self.blob)
+
+
+def fingerprint_sha256(blob: bytes) -> str:
+    """The SHA256 fingerprint of a key blob, as ``ssh-keygen -l`` prints."""
+    digest = base64.b64encode(hashlib.sha256(blob).digest())
+    return 'SHA256:' + digest.decode().rstrip('=')
+
+
+def same_key(stored: PublicKeyInfo | None, local: PublicKeyInfo) -> bool:
+    """True when the key Nova holds (None: unreadable) is ``local``."""
+    return stored is not None and stored.blob == local.blob
 
 
 def describe(public_key: PublicKey, comment: str = '') -> PublicKeyInfo:

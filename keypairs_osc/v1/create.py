@@ -97,7 +97,7 @@ def _created_despite(failure: exceptions.CommandError, app: Any, name: str,
             f'({errors.explain(exc)}); check with "openstack keypair show '
             f'{name}" and delete it if it exists')
     stored = keys.describe_stored(existing.public_key, existing.type)
-    if stored is None or stored.blob != public.blob:
+    if not keys.same_key(stored, public):
         raise failure
     LOG.warning('The cloud answered "%s", but key pair %r was created; '
                 'keeping it', errors.explain(failure.__cause__), name)
@@ -323,7 +323,7 @@ class ImportKeypair(common.ShowOne):
             existing = api.get(self.app.client_manager.compute,
                                parsed_args.name, user_id=user_id)
         stored = keys.describe_stored(existing.public_key, existing.type)
-        if stored is not None and stored.blob == info.blob:
+        if keys.same_key(stored, info):
             return existing
         theirs = stored.fingerprint_sha256 if stored else 'unreadable'
         raise exceptions.CommandError(

@@ -204,7 +204,7 @@ class SshKeypair(common.Command):
             raise exceptions.CommandError(
                 f'{identity}: cannot read its public half without the '
                 'passphrase, and there is no matching .pub file beside it')
-        local = keys.PublicKeyInfo('', 0, blob).fingerprint_sha256
+        local = keys.fingerprint_sha256(blob)
         expected = self._expected_fingerprint(server)
         if expected is not None and expected != local:
             raise exceptions.CommandError(

@@ -65,7 +65,7 @@ class VerifyKeypair(common.Command):
             keypair = api.get(self.app.client_manager.compute,
                               parsed_args.name, user_id=user_id)
         stored = keys.describe_stored(keypair.public_key, keypair.type)
-        if stored is None or stored.blob != local.blob:
+        if not keys.same_key(stored, local):
             theirs = stored.fingerprint_sha256 if stored else 'unreadable'
             raise Mismatch(
                 f'private key {path} ({local.fingerprint_sha256}) does not '
