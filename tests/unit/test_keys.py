@@ -57,7 +57,8 @@ KINDS = [
 _CACHE: dict[object, object] = {}
 
 
-def key(key_type: str, size: int | None = None) -> keys.PrivateKey:
+def key(key_type: str,
+        size: int | None = None) -> serialization.SSHPrivateKeyTypes:
     """One generated key per kind, shared by the tests of a process."""
     if (key_type, size) not in _CACHE:
         _CACHE[key_type, size] = keys.generate(key_type, size)
@@ -238,7 +239,7 @@ class TestGenerate(KeyTestCase):
 
     def test_rsa_default_asks_for_3072_bits(self):
         fake = self.useFixture(fixtures.MockPatchObject(
-            keys.rsa, 'generate_private_key')).mock
+            rsa, 'generate_private_key')).mock
         keys.generate('rsa')
         fake.assert_called_once_with(public_exponent=65537, key_size=3072)
 
