@@ -1140,6 +1140,17 @@ class TestPublicKeyInfo(KeyTestCase):
         self.assertEqual(a.fingerprint_sha256, b.fingerprint_sha256)
         self.assertNotEqual(a, b)
 
+    def test_fingerprint_of_a_bare_blob(self):
+        self.assertEqual(FIXED_SHA256,
+                         keys.fingerprint_sha256(blob_of(FIXED_LINE)))
+
+    def test_same_key_compares_the_blob_only(self):
+        a = keys.public_key_of(key('ed25519'), 'a')
+        self.assertTrue(keys.same_key(keys.public_key_of(key('ed25519')), a))
+        self.assertFalse(keys.same_key(keys.public_key_of(key('ecdsa', 256)),
+                                       a))
+        self.assertFalse(keys.same_key(None, a))  # Nova's key is unreadable
+
     def test_openssh_line(self):
         info = keys.PublicKeyInfo('ssh-ed25519', 256, blob_of(FIXED_LINE))
         self.assertEqual(FIXED_LINE, info.openssh)
