@@ -21,13 +21,14 @@ import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
+import loopback_proxy as proxy  # tools/, beside this file
 import openstack
 import yaml
+from devcloud.common import write_private
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from tests.functional import proxy  # noqa: E402
 
 PLUGIN_BIN = os.path.join(os.path.dirname(sys.executable), 'openstack')
 CORE_VENV = os.path.join(ROOT, '.bench', 'core')
@@ -69,9 +70,7 @@ class Network:
         for cloud in config['clouds'].values():
             cloud['auth']['auth_url'] = proxy.proxied(auth_url, self.proxies)
         self.clouds_yaml = os.path.join(workdir, f'clouds-{delay}.yaml')
-        fd = os.open(self.clouds_yaml, os.O_WRONLY | os.O_CREAT, 0o600)
-        with os.fdopen(fd, 'w') as f:
-            yaml.safe_dump(config, f)
+        write_private(Path(self.clouds_yaml), yaml.safe_dump(config))
         self.label = f'+{int(delay * 1000)} ms'
 
     def requests(self) -> int:
@@ -144,18 +143,20 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def seed(conn, names: list[str], public_key: str) -> None:
+def each(names: list[str], action) -> None:
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda n: conn.compute.create_keypair(
-            name=n, public_key=public_key), names))
+        list(pool.map(action, names))
+
+
+def seed(conn, names: list[str], public_key: str) -> None:
+    each(names, lambda n: conn.compute.create_keypair(
+        name=n, public_key=public_key))
 
 
 def purge(conn, prefix: str) -> None:
-    names = [k.name for k in conn.compute.keypairs() if
-             k.name.startswith(prefix)]
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda n: conn.compute.delete_keypair(
-            n, ignore_missing=True), names))
+    each([k.name for k in conn.compute.keypairs()
+          if k.name.startswith(prefix)],
+         lambda n: conn.compute.delete_keypair(n, ignore_missing=True))
 
 
 def bench_startup(repeat: int) -> str:

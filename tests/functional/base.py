@@ -32,7 +32,7 @@ import yaml
 from keypairs_osc import keys
 from tests import base as test_base
 from tests.functional import cloud as run_cloud
-from tests.functional import proxy
+from tools import loopback_proxy as proxy
 
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
 #: The clouds of the run's clouds.yaml, named by role.

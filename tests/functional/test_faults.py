@@ -1,7 +1,7 @@
 """Nothing lost under faults, remote and local.
 
-Remote faults come from the loopback proxy in front of the real Nova (see
-proxy.py); local ones from the file system and process limits. After each,
+Remote faults come from tools/loopback_proxy.py in front of the real Nova;
+local ones from the file system and process limits. After each,
 the end state must hold: every key pair in Nova has its private key saved
 where the user asked, no private key file exists without its key pair, and
 no file that existed before was changed.
@@ -16,7 +16,7 @@ import stat
 import tempfile
 
 from tests.functional import base
-from tests.functional import proxy
+from tools import loopback_proxy as proxy
 
 POST = ('POST', '/os-keypairs')
 
