@@ -7,27 +7,38 @@ trip on every command, and every cloud of the last decade offers the
 versions asked for. Only when the server answers 406 (version not
 acceptable) is its range fetched, to retry at a version it offers or to say
 clearly which feature it lacks. Names are checked before anything is sent.
+
+Failures are the SDK's and keystoneauth's exceptions, or a
+:class:`~keypairs_osc.problem.Problem`; the commands turn them into one line.
+:func:`create_or_recover` and :func:`delete_confirmed` keep the promise
+that a lost answer leaves no orphan: neither a key pair in the cloud whose
+private half was thrown away, nor a failure reported for a delete that
+took effect.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from openstack.compute.v2 import keypair as sdk_keypair
 from openstack import exceptions as sdk_exceptions
 
+from keypairs_osc import errors
+from keypairs_osc import keys
 from keypairs_osc import microversion
 from keypairs_osc import names
+from keypairs_osc import problem
 
 Keypair = sdk_keypair.Keypair
 T = TypeVar('T')
 
 
-def _needs(user_id: str | None = None, key_type: str | None = None,
+def _needs(other_user: bool = False, key_type: str | None = None,
            name: str | None = None, paging: bool = False) -> dict[str, str]:
     needs = {}
-    if user_id:
+    if other_user:
         needs['--user'] = microversion.OTHER_USER
     if key_type:
         needs['--type'] = microversion.KEY_TYPE
@@ -44,14 +55,13 @@ def _negotiated(proxy: Any, needs: dict[str, str],
 
     Once a command has learned the range, its later requests use it.
     """
-    learned = microversion.learned_max(proxy) is not None
-    version = microversion.choose(proxy, needs, discover=learned)
+    version = microversion.first_choice(proxy, needs)
     try:
         return version, request(version)
     except sdk_exceptions.HttpException as exc:
         if exc.status_code != 406 or microversion.pinned(proxy):
             raise
-    version = microversion.choose(proxy, needs, discover=True)
+    version = microversion.choose(proxy, needs)
     return version, request(version)
 
 
@@ -69,7 +79,8 @@ def create(proxy: Any, name: str, public_key: str,
         names.check(name, version)
         return Keypair.new(**attrs).create(proxy, microversion=version)
 
-    return _negotiated(proxy, _needs(user_id, key_type, name), request)[1]
+    return _negotiated(proxy, _needs(bool(user_id), key_type, name),
+                       request)[1]
 
 
 def get(proxy: Any, name: str, user_id: str | None = None) -> Keypair:
@@ -82,7 +93,7 @@ def get(proxy: Any, name: str, user_id: str | None = None) -> Keypair:
             proxy, microversion=version,
             error_message=f"No Keypair found for {name}", **params)
 
-    return _negotiated(proxy, _needs(user_id, name=name), request)[1]
+    return _negotiated(proxy, _needs(bool(user_id), name=name), request)[1]
 
 
 def delete(proxy: Any, name: str, user_id: str | None = None) -> None:
@@ -94,7 +105,7 @@ def delete(proxy: Any, name: str, user_id: str | None = None) -> None:
         Keypair.new(name=name).delete(proxy, microversion=version,
                                       params=params)
 
-    _negotiated(proxy, _needs(user_id, name=name), request)
+    _negotiated(proxy, _needs(bool(user_id), name=name), request)
 
 
 def list_(proxy: Any, user_id: str | None = None, limit: int | None = None,
@@ -134,6 +145,91 @@ def list_(proxy: Any, user_id: str | None = None, limit: int | None = None,
                 return found
             page_query['marker'] = page[-1].name
 
-    needs = _needs('user' if (user_id or other_user) else None,
-                   paging=paging)
+    needs = _needs(bool(user_id) or other_user, paging=paging)
     return _negotiated(proxy, needs, request)
+
+
+@dataclasses.dataclass(frozen=True)
+class Created:
+    """A key pair Nova holds now, and what it answered if that failed."""
+
+    keypair: Keypair
+    #: The failure the cloud answered although it created the key pair.
+    despite: BaseException | None = None
+
+
+class Unconfirmed(problem.Problem):
+    """A create failed ambiguously, and so did asking whether it was made."""
+
+    names_its_subject = False
+
+
+def create_or_recover(proxy: Any, name: str, public_key: str,
+                      key: keys.PublicKeyInfo, key_type: str | None = None,
+                      user_id: str | None = None) -> Created:
+    """Register ``public_key``; keep the key pair Nova made despite an error.
+
+    A 5xx answer, a dropped connection or a timeout may come after Nova
+    committed the create. Then the key pair exists and its private half
+    must be saved, not thrown away: ask Nova (one GET). A key pair of that
+    name holding another key is not ours: the failure stands.
+    """
+    try:
+        return Created(create(proxy, name, public_key, key_type=key_type,
+                              user_id=user_id))
+    except errors.REPORTED as failure:
+        if not errors.is_ambiguous(failure):
+            raise
+        try:
+            existing = get(proxy, name, user_id=user_id)
+        except errors.REPORTED as exc:
+            if errors.is_not_found(exc):
+                raise failure  # not created: nothing to keep
+            raise Unconfirmed(
+                f'{errors.explain(failure)}; could not check whether the '
+                f'key pair was created ({errors.explain(exc)}); check with '
+                f'"openstack keypair show {name}" and delete it if it '
+                'exists') from failure
+        stored = keys.describe_stored(existing.public_key, existing.type)
+        if not keys.same_key(stored, key):
+            raise
+        return Created(existing, despite=failure)
+
+
+@dataclasses.dataclass(frozen=True)
+class Deleted:
+    """What came of deleting one key pair."""
+
+    name: str
+    #: Why the key pair may still exist; None when it is gone.
+    failure: BaseException | None = None
+    #: Whether Nova answered the DELETE (not: the key pair was missing, or
+    #: found gone after the answer was lost).
+    answered: bool = True
+
+
+def delete_confirmed(proxy: Any, name: str, user_id: str | None = None,
+                     ignore_missing: bool = False) -> Deleted:
+    """Delete key pair ``name``; a lost answer is checked with one GET.
+
+    A 5xx answer, a dropped connection or a timeout may come after Nova
+    deleted it: then the key pair is gone, as asked, and that is no failure.
+    """
+    try:
+        delete(proxy, name, user_id=user_id)
+    except errors.REPORTED as exc:
+        if ignore_missing and errors.is_not_found(exc):
+            return Deleted(name, answered=False)
+        if errors.is_ambiguous(exc) and _gone(proxy, name, user_id):
+            return Deleted(name, answered=False)
+        return Deleted(name, failure=exc)
+    return Deleted(name)
+
+
+def _gone(proxy: Any, name: str, user_id: str | None) -> bool:
+    """Whether a key pair whose delete failed ambiguously is gone."""
+    try:
+        get(proxy, name, user_id=user_id)
+    except errors.REPORTED as exc:
+        return errors.is_not_found(exc)
+    return False

@@ -1,8 +1,9 @@
 """Every failure as one clear line naming what failed and why.
 
-Commands wrap their work in :func:`reported`; the OpenStackClient shell then
-prints the one line and exits 1, and ``--debug`` still shows the traceback of
-the original exception, which is chained.
+Each command's ``take_action`` runs inside :func:`reported`, once (see
+:mod:`keypairs_osc.v1.common`); the OpenStackClient shell then prints the
+one line and exits 1, and ``--debug`` still shows the traceback of the
+original exception, which is chained.
 """
 
 from __future__ import annotations
@@ -14,14 +15,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 from openstack import exceptions as sdk_exceptions
 from osc_lib import exceptions as osc_exceptions
 
-from keypairs_osc import keys
-from keypairs_osc import microversion
-from keypairs_osc import names
-from keypairs_osc import securefile
-
-#: Errors whose message is already one line for the user.
-LOCAL_ERRORS = (keys.InvalidKey, names.InvalidName,
-                microversion.MicroversionError, securefile.FileProblem)
+from keypairs_osc import problem
 
 
 def _one_line(text: object) -> str:
@@ -53,7 +47,7 @@ def _http_reason(exc: sdk_exceptions.HttpException) -> str:
 
 def explain(exc: BaseException) -> str:
     """The cause of ``exc`` in one line, without any secret."""
-    if isinstance(exc, LOCAL_ERRORS):
+    if isinstance(exc, problem.Problem):
         return _one_line(exc)
     if isinstance(exc, sdk_exceptions.HttpException):
         return _http_reason(exc)
@@ -81,8 +75,8 @@ def explain(exc: BaseException) -> str:
 
 
 #: What :func:`reported` turns into a one-line CommandError.
-REPORTED = LOCAL_ERRORS + (sdk_exceptions.SDKException,
-                           ks_exceptions.ClientException, OSError)
+REPORTED = (problem.Problem, sdk_exceptions.SDKException,
+            ks_exceptions.ClientException, OSError)
 
 
 def is_not_found(exc: BaseException | None) -> bool:
@@ -91,6 +85,16 @@ def is_not_found(exc: BaseException | None) -> bool:
 
 def is_conflict(exc: BaseException | None) -> bool:
     return isinstance(exc, sdk_exceptions.ConflictException)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from or while handling."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
+        cause = cause.__cause__ or cause.__context__
 
 
 def is_ambiguous(exc: BaseException | None) -> bool:
@@ -102,8 +106,18 @@ def is_ambiguous(exc: BaseException | None) -> bool:
     if isinstance(exc, sdk_exceptions.HttpException):
         return (exc.status_code or 0) >= 500
     if isinstance(exc, ks_exceptions.ConnectFailure):
-        return 'refused' not in str(exc).lower()
+        return not any(isinstance(cause, ConnectionRefusedError)
+                       for cause in _chain(exc))
     return isinstance(exc, ks_exceptions.ConnectionError)
+
+
+def one_line(exc: BaseException, subject: str | None = None) -> str:
+    """``'<subject>: <cause>'``; a problem that names its own keeps it."""
+    if isinstance(exc, problem.Problem) and (exc.subject
+                                             or exc.names_its_subject):
+        subject = exc.subject
+    reason = explain(exc)
+    return f'{subject}: {reason}' if subject else reason
 
 
 @contextlib.contextmanager
@@ -114,6 +128,4 @@ def reported(subject: str | None = None) -> Iterator[None]:
     except osc_exceptions.CommandError:
         raise
     except REPORTED as exc:
-        reason = explain(exc)
-        message = f'{subject}: {reason}' if subject else reason
-        raise osc_exceptions.CommandError(message) from exc
+        raise osc_exceptions.CommandError(one_line(exc, subject)) from exc

@@ -1,9 +1,10 @@
-"""Which compute API microversion a key pair request asks for.
+"""Which compute API microversion a request asks for: every version rule.
 
-The one place that knows which feature needs which microversion. The SDK
-caps key pair calls at 2.10 unless the user pins a version, so requests that
-need more (paging needs 2.35) must ask for it themselves, after checking that
-the server offers it.
+The one place that knows which feature needs which microversion, and how
+a request's version is chosen; keystoneauth parses, prints and compares the
+versions. The SDK caps key pair calls at 2.10 unless the user pins a
+version, so requests that need more (paging needs 2.35) ask for it
+themselves.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping
 from typing import Any
+
+from keystoneauth1 import discover
+
+from keypairs_osc import problem
 
 #: What the SDK, and so the core commands, use for key pairs by default.
 BASELINE = '2.10'
@@ -20,10 +25,19 @@ KEY_TYPE = '2.2'
 OTHER_USER = '2.10'
 #: ``limit`` and ``marker`` on list.
 PAGING = '2.35'
+#: Servers filtered by ``key_name`` for ordinary users (below it the
+#: filter is silently ignored and every server comes back).
+KEY_NAME_FILTER = '2.83'
 #: Key pair names may also contain ``@`` and ``.``.
 WIDE_NAMES = '2.92'
 
-Version = tuple[int, int]
+Version = tuple[float, ...]
+
+
+class MicroversionError(problem.Problem):
+    """A needed microversion is not available."""
+
+    names_its_subject = False  # it names the feature, not what needs it
 
 
 #: The highest version a compute proxy's server offers, once a 406 made a
@@ -40,30 +54,30 @@ def learned_max(proxy: Any) -> Version | None:
         return None
 
 
-def within_learned(proxy: Any, version: str) -> str:
-    """``version``, or the server's highest if it is known to be lower."""
+def beyond_learned(proxy: Any, version: str) -> str | None:
+    """The server's highest version, if a 406 taught it is below ``version``.
+
+    A request that needs ``version`` then fails without asking again; one
+    that can do with less asks at this one.
+    """
     learned = learned_max(proxy)
-    wanted = parse(version)
-    if learned is not None and wanted is not None and wanted > learned:
-        return text(learned)
-    return version
-
-
-class MicroversionError(Exception):
-    """A needed microversion is not available; one line for the user."""
-
-
-def parse(version: str) -> Version | None:
-    """'2.35' -> (2, 35); None for forms such as '2.latest'."""
-    major, _, minor = str(version).partition('.')
-    try:
-        return int(major), int(minor or 0)
-    except ValueError:
+    if learned is None or discover.version_between(version, None, learned):
         return None
+    return discover.version_to_string(learned)
 
 
-def text(version: Version) -> str:
-    return f'{version[0]}.{version[1]}'
+def supports(version: str | None, feature_version: str) -> bool:
+    """Whether a request made at ``version`` has ``feature_version``.
+
+    A form keystoneauth cannot read (a pin such as ``2.foo``) is taken as
+    new enough: the server judges it.
+    """
+    if version is None:
+        return False
+    try:
+        return discover.version_between(feature_version, None, version)
+    except TypeError:
+        return True
 
 
 def server_range(proxy: Any) -> tuple[Version, Version] | None:
@@ -75,8 +89,9 @@ def server_range(proxy: Any) -> tuple[Version, Version] | None:
     data = proxy.get_endpoint_data()
     if data is None or not data.max_microversion:
         return None
-    low = data.min_microversion or (2, 1)
-    return (tuple(low[:2]), tuple(data.max_microversion[:2]))  # type: ignore
+    low = discover.normalize_version_number(data.min_microversion or '2.1')
+    high = discover.normalize_version_number(data.max_microversion)
+    return low[:2], high[:2]
 
 
 def pinned(proxy: Any) -> str | None:
@@ -84,35 +99,59 @@ def pinned(proxy: Any) -> str | None:
     return getattr(proxy, 'default_microversion', None) or None
 
 
-def choose(proxy: Any, needs: Mapping[str, str] | None = None,
-           discover: bool = True) -> str | None:
-    """The microversion for a request that needs each of ``needs``.
+def _checked_pin(pin: str, needs: Mapping[str, str]) -> str:
+    """A pinned version is used as it is, once it is new enough."""
+    for feature, need in needs.items():
+        if not supports(pin, need):
+            raise MicroversionError(
+                f'{feature} needs compute API microversion {need} or '
+                f'later, but --os-compute-api-version is {pin}')
+    return pin
+
+
+def _highest(needs: Mapping[str, str]) -> str:
+    return max([BASELINE, *needs.values()],
+               key=discover.normalize_version_number)
+
+
+def first_choice(proxy: Any, needs: Mapping[str, str] | None = None
+                 ) -> str | None:
+    """The version a request asks for first, without asking the server.
+
+    The pinned one; within the server's range once a 406 taught it (the
+    range is cached then, no request); otherwise the baseline, or more when
+    a feature needs more: every cloud of the last decade offers these.
+    """
+    needs = needs or {}
+    pin = pinned(proxy)
+    if pin is not None:
+        return _checked_pin(pin, needs)
+    if learned_max(proxy) is not None:
+        return choose(proxy, needs)
+    return _highest(needs)
+
+
+def choose(proxy: Any, needs: Mapping[str, str] | None = None
+           ) -> str | None:
+    """The version for a request that needs each of ``needs``, asking.
 
     ``needs`` maps a description of a feature ("--limit") to the version it
     needs. A version the user pinned is used as it is, after checking it is
-    new enough; otherwise the request asks for the baseline, or more when a
-    feature needs more. With ``discover`` the server's range is fetched
-    first: a need beyond it is a clear error, and None means "no
-    microversion header", for a server without microversions. Without it,
-    no request is made and the wanted version is returned as it is.
+    new enough. Otherwise the server's range is fetched and remembered for
+    the command's later requests: a need beyond it is a clear error, and
+    None means "no microversion header", for a server without
+    microversions.
     """
-    needs = dict(needs or {})
-    user_version = pinned(proxy)
-    if user_version is not None:
-        have = parse(user_version)
-        for feature, need in needs.items():
-            if have is not None and have < parse(need):  # type: ignore
-                raise MicroversionError(
-                    f'{feature} needs compute API microversion {need} or '
-                    f'later, but --os-compute-api-version is {user_version}')
-        return user_version
-    if not discover:
-        wanted = max([BASELINE] + list(needs.values()), key=parse)
-        return wanted
+    needs = needs or {}
+    pin = pinned(proxy)
+    if pin is not None:
+        return _checked_pin(pin, needs)
     offered = server_range(proxy)
     if offered is None:
         if needs:
-            feature, need = max(needs.items(), key=lambda i: parse(i[1]))
+            feature, need = max(
+                needs.items(),
+                key=lambda i: discover.normalize_version_number(i[1]))
             raise MicroversionError(
                 f'{feature} needs compute API microversion {need}; this '
                 'cloud offers no microversions')
@@ -122,19 +161,11 @@ def choose(proxy: Any, needs: Mapping[str, str] | None = None,
         _learned[proxy] = high
     except TypeError:
         pass  # a proxy that cannot be weakly referenced: learn nothing
-    wanted = max([parse(BASELINE)] + [parse(v) for v in needs.values()])
+    highest = discover.version_to_string(high)
     for feature, need in needs.items():
-        if parse(need) > high:  # type: ignore
+        if not discover.version_between(None, high, need):
             raise MicroversionError(
                 f'{feature} needs compute API microversion {need}; this '
-                f'cloud offers at most {text(high)}')
-    chosen = min(max(wanted, low), high)  # type: ignore
-    return text(chosen)
-
-
-def supports(version: str | None, feature_version: str) -> bool:
-    """Whether a request made at ``version`` has ``feature_version``."""
-    if version is None:
-        return False
-    have = parse(version)
-    return have is None or have >= parse(feature_version)  # type: ignore
+                f'cloud offers at most {highest}')
+    wanted = discover.normalize_version_number(_highest(needs))
+    return discover.version_to_string(min(max(wanted, low), high))

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 
 from keypairs_osc import microversion
+from keypairs_osc import problem
 
 MAX_LENGTH = 255
 _BASIC = re.compile(r'^[_\- a-zA-Z0-9]+$')
 _WIDE = re.compile(r'^[_\- a-zA-Z0-9@.]+$')
 
 
-class InvalidName(ValueError):
-    """A name Nova would refuse; the message is one line for the user."""
+class InvalidName(problem.Problem, ValueError):
+    """A name Nova would refuse."""
 
 
 def needs_wide_names(name: str) -> bool:

@@ -12,7 +12,7 @@ from keypairs_osc import securefile
 
 
 class PassphraseProblem(securefile.FileProblem):
-    """No usable passphrase; the message is one line for the user."""
+    """No usable passphrase."""
 
 
 def add_options(parser: argparse.ArgumentParser, purpose: str) -> None:

@@ -28,6 +28,8 @@ import tempfile
 import time
 from typing import BinaryIO
 
+from keypairs_osc import problem
+
 PRIVATE_MODE = 0o600
 PUBLIC_MODE = 0o644
 MAX_INPUT_BYTES = 64 * 1024
@@ -37,8 +39,8 @@ KERNEL_INTERFACES = ('/proc', '/sys')
 STREAM_TIMEOUT = 10.0
 
 
-class FileProblem(Exception):
-    """A local file cannot be used; the message is one line for the user."""
+class FileProblem(problem.Problem):
+    """A local file cannot be used; the message names the file."""
 
 
 def _describe_os_error(path: str, exc: OSError) -> str:

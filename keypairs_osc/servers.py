@@ -14,9 +14,9 @@ from typing import Any
 
 from openstack import exceptions as sdk_exceptions
 
+from keypairs_osc import errors
 from keypairs_osc import microversion
-
-KEY_NAME_FILTER = '2.83'
+from keypairs_osc import problem
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,8 +28,38 @@ class ServerRef:
         return f'{self.name} ({self.id})'
 
 
-class CannotTell(Exception):
+class CannotTell(problem.Problem):
     """The cloud cannot say which servers use a key pair."""
+
+    names_its_subject = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Usage:
+    """Which servers use each key pair, or why the cloud cannot tell."""
+
+    servers: dict[str, list[ServerRef]]
+    #: Why the cloud cannot tell, when it cannot.
+    unknown: str | None = None
+
+    def of(self, key_name: str) -> list[ServerRef]:
+        return self.servers.get(key_name, [])
+
+
+def usage(proxy: Any, key_names: list[str], user_id: str | None,
+          all_projects: bool = False) -> Usage:
+    """The servers booted with each key pair, or why we cannot tell.
+
+    One key pair: the key_name filter; several: one listing for all.
+    """
+    try:
+        if len(key_names) == 1:
+            return Usage({key_names[0]: using(proxy, key_names[0], user_id,
+                                              all_projects=all_projects)})
+        return Usage(using_any(proxy, set(key_names), user_id,
+                               all_projects=all_projects))
+    except errors.REPORTED as exc:
+        return Usage({}, unknown=errors.explain(exc))
 
 
 def using(proxy: Any, key_name: str, user_id: str | None,
@@ -38,22 +68,19 @@ def using(proxy: Any, key_name: str, user_id: str | None,
 
     One request (per page of answers), with the key_name filter.
     """
-    pinned = microversion.pinned(proxy)
-    if pinned and not microversion.supports(pinned, KEY_NAME_FILTER):
-        raise CannotTell(f'needs compute API microversion {KEY_NAME_FILTER}'
-                         f', but --os-compute-api-version is {pinned}')
-    learned = microversion.learned_max(proxy)
-    if (not pinned and learned is not None
-            and learned < microversion.parse(KEY_NAME_FILTER)):  # type: ignore
+    need, pinned = microversion.KEY_NAME_FILTER, microversion.pinned(proxy)
+    if pinned and not microversion.supports(pinned, need):
+        raise CannotTell(f'needs compute API microversion {need}, but '
+                         f'--os-compute-api-version is {pinned}')
+    highest = microversion.beyond_learned(proxy, need)
+    if not pinned and highest:
         # A 406 already told this command: no second one to learn it again.
-        raise CannotTell(f'needs compute API microversion {KEY_NAME_FILTER}'
-                         f'; this cloud offers at most '
-                         f'{microversion.text(learned)}')
+        raise CannotTell(f'needs compute API microversion {need}; this '
+                         f'cloud offers at most {highest}')
     params: dict[str, Any] = {'key_name': key_name}
     if all_projects:
         params['all_tenants'] = 'True'
-    return _list(proxy, pinned or KEY_NAME_FILTER, params, {key_name},
-                 user_id)[key_name]
+    return _list(proxy, pinned or need, params, {key_name}, user_id)[key_name]
 
 
 def using_any(proxy: Any, key_names: set[str], user_id: str | None,
@@ -85,14 +112,14 @@ def _list(proxy: Any, version: str, params: dict[str, Any],
     """
     found: dict[str, list[ServerRef]] = {name: [] for name in key_names}
     if any_version:
-        version = microversion.within_learned(proxy, version)
+        version = microversion.beyond_learned(proxy, version) or version
     while True:
         response = proxy.get('/servers/detail', params=dict(params),
                              microversion=version, raise_exc=False)
         if response.status_code == 406 and not microversion.pinned(proxy):
             # Learn the range once, for this and the command's later
             # requests, which then need no 406 of their own.
-            highest = microversion.choose(proxy, {}, discover=True)
+            highest = microversion.choose(proxy)
             if any_version and highest:
                 version, any_version = highest, False  # one retry
                 continue

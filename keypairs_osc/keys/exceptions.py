@@ -1,7 +1,9 @@
 """The errors of the key logic: each message is one line for the user."""
 
+from keypairs_osc import problem
 
-class InvalidKey(ValueError):
+
+class InvalidKey(problem.Problem, ValueError):
     """A key that cannot be used; the message is one line for the user."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -20,9 +21,9 @@ from keypairs_osc import keys
 from keypairs_osc import microversion
 from keypairs_osc import names
 from keypairs_osc import passphrase
+from keypairs_osc import problem
 from keypairs_osc import record
 from keypairs_osc import securefile
-from keypairs_osc import servers
 
 LOG = logging.getLogger(__name__)
 
@@ -88,15 +89,48 @@ class LogsInFirst:
                    or 'the identity service')
 
 
-class Command(LogsInFirst, command.Command):
+def keypair_subject(name: str) -> str:
+    return f'key pair {name!r}'
+
+
+class ReportsOnce:
+    """Each failure of ``take_action`` as one line naming its subject.
+
+    Every command's ``take_action`` is wrapped here, once, when its class
+    is made: what its steps raise (the SDK's and keystoneauth's errors, a
+    :class:`~keypairs_osc.problem.Problem`) becomes ``CommandError('<subject>:
+    <cause>')``, the subject being what :meth:`subject` names.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        action = cls.__dict__.get('take_action')
+        if action is None:
+            return
+
+        @functools.wraps(action)
+        def take_action(self: ReportsOnce,
+                        parsed_args: argparse.Namespace) -> Any:
+            with errors.reported(self.subject(parsed_args)):
+                return action(self, parsed_args)
+
+        cls.take_action = take_action  # type: ignore[attr-defined]
+
+    def subject(self, parsed_args: argparse.Namespace) -> str | None:
+        """What the command's failures are about: the key pair <name>."""
+        name = getattr(parsed_args, 'name', None)
+        return keypair_subject(name) if isinstance(name, str) else None
+
+
+class Command(ReportsOnce, LogsInFirst, command.Command):
     """A plugin command that logs in as its first step."""
 
 
-class Lister(LogsInFirst, command.Lister):
+class Lister(ReportsOnce, LogsInFirst, command.Lister):
     """A plugin Lister that logs in as its first step."""
 
 
-class ShowOne(LogsInFirst, command.ShowOne):
+class ShowOne(ReportsOnce, LogsInFirst, command.ShowOne):
     """A ShowOne whose ``-f shell`` output is safe to eval.
 
     A command that prints one thing alone (a private or public key) uses
@@ -155,8 +189,7 @@ def precheck_name(name: str) -> None:
     The exact check for the microversion in use runs again before the
     request (see :mod:`keypairs_osc.api`).
     """
-    with errors.reported():
-        names.check(name, microversion.WIDE_NAMES)
+    names.check(name, microversion.WIDE_NAMES)
 
 
 def show_columns(keypair: Any, *hidden: str) -> tuple[tuple, tuple]:
@@ -180,9 +213,8 @@ def key_details(keypair: Any) -> dict[str, Any]:
 def load_private_key(path: str,
                      parsed_args: argparse.Namespace) -> keys.PublicKeyInfo:
     """The public half of a local private key, decrypting it if needed."""
-    with errors.reported():  # file problems name the file themselves
-        data = securefile.read_input(path, 'private key')
-    with errors.reported(f'private key {path}'):
+    data = securefile.read_input(path, 'private key')
+    with problem.about(f'private key {path}'):
         secret = passphrase.for_existing_key(
             parsed_args, keys.private_key_is_encrypted(data), path)
         return keys.public_key_of(keys.load_private_key(data, secret))
@@ -210,23 +242,3 @@ def remember_private_key(app: Any, keypair: Any, path: str,
     except (OSError, errors.REPORTED) as exc:
         LOG.warning('Could not note where the private key is (%s); '
                     '"keypair ssh" will need --identity', exc)
-
-
-def servers_of(app: Any, names: list[str], user_id: str | None,
-               all_projects: bool = False
-               ) -> dict[str, list[servers.ServerRef]] | str:
-    """The servers booted with each key pair, or why we cannot tell.
-
-    One key pair: the key_name filter; several: one listing for all.
-    """
-    compute = app.client_manager.compute
-    try:
-        if len(names) == 1:
-            return {names[0]: servers.using(compute, names[0], user_id,
-                                            all_projects=all_projects)}
-        return servers.using_any(compute, set(names), user_id,
-                                 all_projects=all_projects)
-    except servers.CannotTell as exc:
-        return f'unknown: {exc}'
-    except errors.REPORTED as exc:
-        return f'unknown: {errors.explain(exc)}'

@@ -13,6 +13,7 @@ from keypairs_osc import api
 from keypairs_osc import errors
 from keypairs_osc import keys
 from keypairs_osc import passphrase
+from keypairs_osc import problem
 from keypairs_osc import securefile
 from keypairs_osc.v1 import common
 
@@ -32,10 +33,6 @@ GENERATION_OPTIONS = (('--key-type', 'key_type'), ('--key-size', 'key_size'),
                       ('--force', 'force'))
 
 
-def _subject(name: str) -> str:
-    return f'key pair {name!r}'
-
-
 def _refuse_generation_options(parsed_args: argparse.Namespace) -> None:
     """With --public-key nothing is generated: say so of such options."""
     given = [option for option, dest in GENERATION_OPTIONS
@@ -48,70 +45,38 @@ def _refuse_generation_options(parsed_args: argparse.Namespace) -> None:
 
 def _read_public_key(path: str, key_type: str | None,
                      stdin: Any = None) -> keys.ParsedPublicKey:
-    with errors.reported():  # file problems name the file themselves
-        data = securefile.read_input(path, 'public key', stdin=stdin)
-    with errors.reported(f'public key {path}'):
+    data = securefile.read_input(path, 'public key', stdin=stdin)
+    with problem.about(f'public key {path}'):
         return keys.parse_public_key(data, key_type or 'ssh')
 
 
-def _register(app: Any, parsed_args: argparse.Namespace,
-              public_key: str, user_id: str | None) -> Any:
-    with errors.reported(_subject(parsed_args.name)):
-        return api.create(app.client_manager.compute, parsed_args.name,
-                          public_key, key_type=parsed_args.type,
-                          user_id=user_id)
+def _register(app: Any, parsed_args: argparse.Namespace, upload: str,
+              public: keys.PublicKeyInfo, user_id: str | None) -> Any:
+    """Register the key pair; keep it if Nova made it despite an error."""
+    created = api.create_or_recover(
+        app.client_manager.compute, parsed_args.name, upload, public,
+        key_type=parsed_args.type, user_id=user_id)
+    if created.despite is not None:
+        LOG.warning('The cloud answered "%s", but key pair %r was created; '
+                    'keeping it', errors.explain(created.despite),
+                    parsed_args.name)
+    return created.keypair
 
 
 def _rollback(app: Any, name: str, user_id: str | None,
               cause: str) -> exceptions.CommandError:
     """Delete the key pair whose private half could not be saved."""
+    subject = common.keypair_subject(name)
     try:
         api.delete(app.client_manager.compute, name, user_id=user_id)
     except errors.REPORTED as exc:
         return exceptions.CommandError(
-            f'{_subject(name)}: {cause}; deleting the key pair from the '
-            f'cloud failed too ({errors.explain(exc)}): delete it with '
+            f'{subject}: {cause}; deleting the key pair from the cloud '
+            f'failed too ({errors.explain(exc)}): delete it with '
             f'"openstack keypair delete {name}"')
     return exceptions.CommandError(
-        f'{_subject(name)}: {cause}; the key pair was deleted from the cloud '
+        f'{subject}: {cause}; the key pair was deleted from the cloud '
         'again, nothing was kept')
-
-
-def _created_despite(failure: exceptions.CommandError, app: Any, name: str,
-                     public: keys.PublicKeyInfo, user_id: str | None) -> Any:
-    """The key pair, if Nova created it although the request failed.
-
-    A 5xx answer, a dropped connection or a timeout may come after Nova
-    committed the create. Then the key pair exists and its private half must
-    be saved, not thrown away: ask Nova. Anything else is re-raised.
-    """
-    if not errors.is_ambiguous(failure.__cause__):
-        raise failure
-    try:
-        existing = api.get(app.client_manager.compute, name, user_id=user_id)
-    except errors.REPORTED as exc:
-        if errors.is_not_found(exc):
-            raise failure  # not created: nothing to keep
-        raise exceptions.CommandError(
-            f'{failure}; could not check whether the key pair was created '
-            f'({errors.explain(exc)}); check with "openstack keypair show '
-            f'{name}" and delete it if it exists')
-    stored = keys.describe_stored(existing.public_key, existing.type)
-    if not keys.same_key(stored, public):
-        raise failure
-    LOG.warning('The cloud answered "%s", but key pair %r was created; '
-                'keeping it', errors.explain(failure.__cause__), name)
-    return existing
-
-
-def _register_or_recover(app: Any, parsed_args: argparse.Namespace,
-                         upload: str, public: keys.PublicKeyInfo,
-                         user_id: str | None) -> Any:
-    """Register the key pair; keep it if Nova made it despite an error."""
-    try:
-        return _register(app, parsed_args, upload, user_id)
-    except exceptions.CommandError as exc:
-        return _created_despite(exc, app, parsed_args.name, public, user_id)
 
 
 class CreateKeypair(common.ShowOne):
@@ -173,9 +138,8 @@ class CreateKeypair(common.ShowOne):
                                       stdin=getattr(self.app.stdin,
                                                     'buffer', None))
             user_id = common.resolve_user_id(self.app, parsed_args)
-            keypair = _register_or_recover(self.app, parsed_args,
-                                           parsed.upload, parsed.info,
-                                           user_id)
+            keypair = _register(self.app, parsed_args, parsed.upload,
+                                parsed.info, user_id)
             return common.show_columns(keypair, 'public_key', 'private_key')
         return self._generate(parsed_args)
 
@@ -187,18 +151,16 @@ class CreateKeypair(common.ShowOne):
         parsed_args.key_type = parsed_args.key_type or 'ed25519'
         parsed_args.private_key_format = (parsed_args.private_key_format
                                           or 'openssh')
-        with errors.reported():
-            keys.resolve_key_size(parsed_args.key_type, parsed_args.key_size)
-            keys.check_private_key_format(parsed_args.key_type,
-                                          parsed_args.private_key_format)
-            secret = passphrase.for_new_key(parsed_args)
+        keys.resolve_key_size(parsed_args.key_type, parsed_args.key_size)
+        keys.check_private_key_format(parsed_args.key_type,
+                                      parsed_args.private_key_format)
+        secret = passphrase.for_new_key(parsed_args)
         to_stdout = parsed_args.private_key in (None, '-')
         target = None
         if not to_stdout:
             target = securefile.PrivateKeyFile(parsed_args.private_key,
                                                force=parsed_args.force)
-            with errors.reported():  # file problems name the file themselves
-                target.prepare()
+            target.prepare()
         try:
             key = keys.generate(parsed_args.key_type, parsed_args.key_size)
             private_bytes = keys.serialize_private_key(
@@ -206,8 +168,8 @@ class CreateKeypair(common.ShowOne):
                 comment=parsed_args.comment or '')
             public = keys.public_key_of(key, parsed_args.comment or '')
             user_id = common.resolve_user_id(self.app, parsed_args)
-            keypair = _register_or_recover(self.app, parsed_args,
-                                           public.openssh, public, user_id)
+            keypair = _register(self.app, parsed_args, public.openssh,
+                                public, user_id)
         except BaseException:
             if target is not None:
                 target.abandon()  # Nova refused: leave no file behind
@@ -289,11 +251,9 @@ class ImportKeypair(common.ShowOne):
             info, upload = parsed.info, parsed.upload
         user_id = common.resolve_user_id(self.app, parsed_args)
         try:
-            keypair = _register_or_recover(self.app, parsed_args, upload,
-                                           info, user_id)
-        except exceptions.CommandError as exc:
-            if not (parsed_args.exist_ok
-                    and errors.is_conflict(exc.__cause__)):
+            keypair = _register(self.app, parsed_args, upload, info, user_id)
+        except errors.REPORTED as exc:
+            if not (parsed_args.exist_ok and errors.is_conflict(exc)):
                 raise
             keypair = self._existing_same_key(parsed_args, info, user_id)
         if parsed_args.private_key and parsed_args.private_key != '-':
@@ -319,13 +279,13 @@ class ImportKeypair(common.ShowOne):
     def _existing_same_key(self, parsed_args: argparse.Namespace,
                            info: keys.PublicKeyInfo,
                            user_id: str | None) -> Any:
-        with errors.reported(_subject(parsed_args.name)):
-            existing = api.get(self.app.client_manager.compute,
-                               parsed_args.name, user_id=user_id)
+        existing = api.get(self.app.client_manager.compute,
+                           parsed_args.name, user_id=user_id)
         stored = keys.describe_stored(existing.public_key, existing.type)
         if keys.same_key(stored, info):
             return existing
         theirs = stored.fingerprint_sha256 if stored else 'unreadable'
+        subject = common.keypair_subject(parsed_args.name)
         raise exceptions.CommandError(
-            f'{_subject(parsed_args.name)}: already exists with a different '
-            f'public key ({theirs}, not {info.fingerprint_sha256})')
+            f'{subject}: already exists with a different public key '
+            f'({theirs}, not {info.fingerprint_sha256})')

@@ -10,11 +10,22 @@ from osc_lib import exceptions
 
 from keypairs_osc import api
 from keypairs_osc import errors
+from keypairs_osc import names
+from keypairs_osc import servers
 from keypairs_osc.v1 import common
 
 LOG = logging.getLogger(__name__)
 #: Deletes in flight at once: fast over a WAN, gentle on the API.
 MAX_WORKERS = 8
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be deleted before anything is sent, if it cannot."""
+    try:
+        common.precheck_name(name)
+    except names.InvalidName as exc:
+        return errors.explain(exc)
+    return None
 
 
 class DeleteKeypair(common.Command):
@@ -34,80 +45,54 @@ class DeleteKeypair(common.Command):
         common.add_user_options(parser, 'The owner of the key pairs')
         return parser
 
+    def subject(self, parsed_args: argparse.Namespace) -> str:
+        return 'key pairs'
+
     def take_action(self, parsed_args: argparse.Namespace) -> None:
+        names = parsed_args.name
         # An invalid name is that name's failure: the others still go.
-        invalid: dict[str, str] = {}
-        for name in parsed_args.name:
-            try:
-                common.precheck_name(name)
-            except exceptions.CommandError as exc:
-                invalid[name] = str(exc)
-        valid = [n for n in dict.fromkeys(parsed_args.name)
-                 if n not in invalid]
+        invalid = {name: why for name in names
+                   if (why := _name_problem(name)) is not None}
         compute = self.app.client_manager.compute
         user_id = common.resolve_user_id(self.app, parsed_args)
-        # Authenticate once, before the deletes run in parallel.
-        with errors.reported('key pairs'):
-            compute.get_endpoint()
-        owner = user_id or common.own_user_id(self.app)
-        in_use: dict[str, list] = {}
-        skipped: dict[str, list] = {}
-        known = (common.servers_of(self.app, valid, owner,
-                                   all_projects=bool(user_id))
-                 if valid else {})
-
-        if isinstance(known, str) and not parsed_args.if_unused:
+        compute.get_endpoint()  # log in once, before the parallel deletes
+        valid = [n for n in dict.fromkeys(names) if n not in invalid]
+        usage = (servers.usage(compute, valid,
+                               user_id or common.own_user_id(self.app),
+                               all_projects=bool(user_id))
+                 if valid else servers.Usage({}))
+        if usage.unknown and not parsed_args.if_unused:
             LOG.warning('Deleting without knowing whether servers use the '
-                        'key pairs: the cloud cannot tell (%s)', known)
+                        'key pairs: the cloud cannot tell (unknown: %s)',
+                        usage.unknown)
 
-        def delete(name: str) -> str | None:
+        def delete(name: str) -> api.Deleted | str | None:
+            """The outcome of deleting ``name``; None when it is skipped."""
             if name in invalid:
                 return invalid[name]
-            if isinstance(known, str):  # the cloud cannot tell
-                if parsed_args.if_unused:
-                    return (f"key pair '{name}': not deleted: cannot tell "
-                            f'whether servers use it ({known})')
-                users = []
-            else:
-                users = known.get(name, [])
-            if users and parsed_args.if_unused:
-                skipped[name] = users
+            if usage.unknown and parsed_args.if_unused:
+                return (f"key pair '{name}': not deleted: cannot tell "
+                        f'whether servers use it (unknown: {usage.unknown})')
+            if usage.of(name) and parsed_args.if_unused:
                 return None
-            try:
-                with errors.reported():
-                    api.delete(compute, name, user_id=user_id)
-            except exceptions.CommandError as exc:
-                if (parsed_args.ignore_missing
-                        and errors.is_not_found(exc.__cause__)):
-                    return None
-                if errors.is_ambiguous(exc.__cause__) and gone(name):
-                    return None  # it took effect; only the answer was lost
-                return str(exc)
-            if users:
-                in_use[name] = users
-            return None
+            return api.delete_confirmed(
+                compute, name, user_id=user_id,
+                ignore_missing=parsed_args.ignore_missing)
 
-        def gone(name: str) -> bool:
-            """Whether a key pair whose delete failed ambiguously is gone."""
-            try:
-                api.get(compute, name, user_id=user_id)
-            except errors.REPORTED as exc:
-                return errors.is_not_found(exc)
-            return False
-
-        names = parsed_args.name
-        workers = min(MAX_WORKERS, len(names))
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            failures = list(pool.map(delete, names))
-        for name in names:
-            if name in skipped:
+        with concurrent.futures.ThreadPoolExecutor(
+                min(MAX_WORKERS, len(names))) as pool:
+            outcomes = list(pool.map(delete, names))
+        failures = [_failure(outcome) for outcome in outcomes]
+        for name, outcome in zip(names, outcomes, strict=True):
+            users = ', '.join(map(str, usage.of(name)))
+            if outcome is None:
                 LOG.warning("Skipped key pair '%s': servers use it: %s",
-                            name, ', '.join(map(str, skipped[name])))
-            elif name in in_use:
+                            name, users)
+            elif (users and isinstance(outcome, api.Deleted)
+                    and outcome.answered):
                 LOG.warning("Deleted key pair '%s', which servers still "
                             "use: %s (they keep the public key; keep the "
-                            "private key to log in)", name,
-                            ', '.join(map(str, in_use[name])))
+                            "private key to log in)", name, users)
         for name, failure in zip(names, failures, strict=True):
             if failure:
                 LOG.error("Failed to delete key with name '%s': %s",
@@ -116,3 +101,10 @@ class DeleteKeypair(common.Command):
         if failed:
             raise exceptions.CommandError(
                 f'{failed} of {len(names)} keys failed to delete.')
+
+
+def _failure(outcome: api.Deleted | str | None) -> str | None:
+    """Why a key pair was not deleted, in one line; None if it was."""
+    if isinstance(outcome, api.Deleted):
+        return errors.explain(outcome.failure) if outcome.failure else None
+    return outcome

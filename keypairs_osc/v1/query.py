@@ -17,6 +17,7 @@ from keypairs_osc import api
 from keypairs_osc import errors
 from keypairs_osc import microversion
 from keypairs_osc import record
+from keypairs_osc import servers
 from keypairs_osc.v1 import common
 
 LONG_COLUMNS = ('Fingerprint (SHA256)', 'Algorithm', 'Bits', 'User ID',
@@ -74,6 +75,9 @@ class ListKeypair(common.Lister):
                  'Key: the private key file saved here for it, if any')
         return parser
 
+    def subject(self, parsed_args: argparse.Namespace) -> str:
+        return 'key pairs'
+
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         if parsed_args.project and parsed_args.marker:
             raise exceptions.CommandError(
@@ -89,6 +93,7 @@ class ListKeypair(common.Lister):
         else:
             user_ids = [None]
             needs_user = False
+
         def fetch(user_id: str | None) -> tuple[str | None, list[Any]]:
             with errors.reported(f'key pairs of user {user_id}'
                                  if user_id else 'key pairs'):
@@ -109,8 +114,8 @@ class ListKeypair(common.Lister):
                 for user_id, (_, page) in zip(user_ids, pages, strict=True)
                 for keypair in page]
         # The microversion the answers came at decides core's Type column.
-        version = pages[0][0] if pages else microversion.choose(
-            compute, {}, discover=False)
+        version = (pages[0][0] if pages
+                   else microversion.first_choice(compute))
 
         columns: tuple[str, ...] = ('Name', 'Fingerprint')
         if microversion.supports(version, microversion.KEY_TYPE):
@@ -165,20 +170,18 @@ class ShowKeypair(common.ShowOne):
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         common.precheck_name(parsed_args.name)
         user_id = common.resolve_user_id(self.app, parsed_args)
-        with errors.reported(f'key pair {parsed_args.name!r}'):
-            keypair = api.get(self.app.client_manager.compute,
-                              parsed_args.name, user_id=user_id)
+        compute = self.app.client_manager.compute
+        keypair = api.get(compute, parsed_args.name, user_id=user_id)
         if parsed_args.public_key:
             self.print_alone(keypair.public_key)
             return (), ()
         display, values = common.show_columns(keypair, 'public_key')
         fields = dict(zip(display, values, strict=True))
         fields.update(common.key_details(keypair))
-        in_use = common.servers_of(self.app, [keypair.name],
-                                   keypair.user_id,
-                                   all_projects=bool(parsed_args.user))
-        fields['servers'] = (in_use if isinstance(in_use, str) else
-                             format_columns.ListColumn(
-                                 [str(s) for s in in_use[keypair.name]]))
+        usage = servers.usage(compute, [keypair.name], keypair.user_id,
+                              all_projects=bool(parsed_args.user))
+        fields['servers'] = (f'unknown: {usage.unknown}' if usage.unknown
+                             else format_columns.ListColumn(
+                                 [str(s) for s in usage.of(keypair.name)]))
         ordered = sorted(fields)
         return tuple(ordered), tuple(fields[f] for f in ordered)

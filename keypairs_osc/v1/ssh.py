@@ -139,11 +139,13 @@ class SshKeypair(common.Command):
         _split_at_double_dash(parser)
         return parser
 
+    def subject(self, parsed_args: argparse.Namespace) -> str:
+        return f'server {parsed_args.server!r}'
+
     def take_action(self, parsed_args: argparse.Namespace) -> int:
         compute = self.app.client_manager.compute
-        with errors.reported(f'server {parsed_args.server!r}'):
-            server = compute.find_server(parsed_args.server,
-                                         ignore_missing=False, details=True)
+        server = compute.find_server(parsed_args.server,
+                                     ignore_missing=False, details=True)
         identity = parsed_args.identity or self._recorded_key(server)
         self._check_key(server, identity)
         if parsed_args.address:
@@ -192,8 +194,7 @@ class SshKeypair(common.Command):
             # ssh reads it again itself: a pipe would be empty by then.
             raise exceptions.CommandError(
                 f'{identity}: ssh needs the identity as a regular file')
-        with errors.reported():
-            data = securefile.read_input(identity, 'private key')
+        data = securefile.read_input(identity, 'private key')
         blob = keys.public_blob_of_private_key(data)
         if blob is None and os.path.isfile(identity + '.pub'):
             with open(identity + '.pub', 'rb') as f:
@@ -222,9 +223,8 @@ class SshKeypair(common.Command):
                               server.key_name, user_id=owner)
         except errors.REPORTED as exc:
             if not errors.is_not_found(exc):
-                raise exceptions.CommandError(
-                    f'key pair {server.key_name!r}: '
-                    f'{errors.explain(exc)}') from exc
+                raise exceptions.CommandError(errors.one_line(
+                    exc, common.keypair_subject(server.key_name))) from exc
             # Deleted while in use: the server keeps the key; so does the
             # record of what was created here.
             entry = record.lookup(common.cloud_id(self.app),

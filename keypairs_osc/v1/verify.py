@@ -9,7 +9,6 @@ from typing import Any
 from osc_lib import exceptions
 
 from keypairs_osc import api
-from keypairs_osc import errors
 from keypairs_osc import keys
 from keypairs_osc import passphrase
 from keypairs_osc.v1 import common
@@ -61,9 +60,8 @@ class VerifyKeypair(common.Command):
         path = parsed_args.private_key
         local = common.load_private_key(path, parsed_args)
         user_id = common.resolve_user_id(self.app, parsed_args)
-        with errors.reported(f'key pair {parsed_args.name!r}'):
-            keypair = api.get(self.app.client_manager.compute,
-                              parsed_args.name, user_id=user_id)
+        keypair = api.get(self.app.client_manager.compute, parsed_args.name,
+                          user_id=user_id)
         stored = keys.describe_stored(keypair.public_key, keypair.type)
         if not keys.same_key(stored, local):
             theirs = stored.fingerprint_sha256 if stored else 'unreadable'

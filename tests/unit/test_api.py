@@ -79,7 +79,7 @@ class CreateRequestTest(base.TestCase):
 
     def test_a_range_learned_earlier_in_the_command_is_used(self):
         proxy = self.created(fakes.compute(high=(2, 5)))
-        microversion.choose(proxy, {}, discover=True)  # an earlier 406
+        microversion.choose(proxy)  # an earlier 406
         api.create(proxy, 'k', 'key')
         self.assertEqual('2.5', proxy.post.call_args.kwargs['microversion'])
         proxy.post.assert_called_once()

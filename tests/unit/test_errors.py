@@ -6,7 +6,9 @@ from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions as osc_exceptions
 
 from keypairs_osc import errors
+from keypairs_osc import microversion
 from keypairs_osc import names
+from keypairs_osc import problem
 from keypairs_osc import securefile
 from tests import base
 from tests.unit import fakes
@@ -57,15 +59,47 @@ class ExplainTest(base.TestCase):
             ks_exceptions.EndpointNotFound('x')))
 
     def test_reported_names_the_subject_and_chains_the_cause(self):
-        cause = securefile.FileProblem('f: permission denied')
+        for cause, expected in (
+                (fakes.http_error(404, 'Keypair k not found'),
+                 "key pair 'k': Keypair k not found (HTTP 404)"),
+                (microversion.MicroversionError('--type needs 2.2'),
+                 "key pair 'k': --type needs 2.2"),
+                # A problem that names its file needs no other subject.
+                (securefile.FileProblem('f: permission denied'),
+                 'f: permission denied')):
+            def fail(cause=cause):
+                with errors.reported("key pair 'k'"):
+                    raise cause
 
+            err = self.assertRaises(osc_exceptions.CommandError, fail)
+            self.assertEqual(expected, str(err))
+            self.assertIs(cause, err.__cause__)
+
+    def test_a_problem_gets_the_subject_it_is_about(self):
         def fail():
-            with errors.reported("key pair 'k'"):
-                raise cause
+            with errors.reported("key pair 'k'"), problem.about('public '
+                                                                'key p'):
+                raise securefile.FileProblem('not a key')
 
         err = self.assertRaises(osc_exceptions.CommandError, fail)
-        self.assertEqual("key pair 'k': f: permission denied", str(err))
-        self.assertIs(cause, err.__cause__)
+        self.assertEqual('public key p: not a key', str(err))
+
+    def test_only_a_refused_connection_cannot_have_taken_effect(self):
+        def failure(cause):
+            try:
+                try:
+                    raise cause
+                except OSError:
+                    raise ks_exceptions.ConnectFailure('Unable to connect')
+            except ks_exceptions.ConnectFailure as exc:
+                return exc
+
+        self.assertFalse(errors.is_ambiguous(failure(
+            ConnectionRefusedError(111, 'Connection refused'))))
+        self.assertTrue(errors.is_ambiguous(failure(
+            ConnectionResetError(104, 'Connection reset by peer'))))
+        self.assertTrue(errors.is_ambiguous(fakes.http_error(502, 'x')))
+        self.assertFalse(errors.is_ambiguous(fakes.http_error(409, 'x')))
 
     def test_multi_line_messages_become_one_line(self):
         self.assertEqual('a b c', errors.explain(

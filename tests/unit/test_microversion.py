@@ -167,16 +167,23 @@ class TestChooseWithoutMicroversions(base.TestCase):
 
 class TestHelpers(base.TestCase):
 
-    def test_parse(self):
-        self.assertEqual((2, 35), microversion.parse('2.35'))
-        self.assertEqual((2, 0), microversion.parse('2'))
-        self.assertEqual((2, 100), microversion.parse('2.100'))
-        self.assertIsNone(microversion.parse('2.latest'))
-        self.assertIsNone(microversion.parse('latest'))
-        self.assertIsNone(microversion.parse(''))
+    def test_versions_read_and_print_as_keystoneauth_does(self):
+        self.assertTrue(microversion.supports('2', '2.0'))
+        self.assertFalse(microversion.supports('2', '2.1'))
+        self.assertTrue(microversion.supports('latest', '2.92'))
+        self.assertEqual('2.100', microversion.choose(proxy(high=(2, 100)),
+                                                      {'x': '2.100'}))
 
-    def test_text(self):
-        self.assertEqual('2.35', microversion.text((2, 35)))
+    def test_first_choice_asks_nothing_until_a_406_taught_the_range(self):
+        fake = proxy(high=(2, 30))
+        self.assertEqual('2.35', microversion.first_choice(fake, PAGING))
+        fake.get_endpoint_data.assert_not_called()
+        self.assertIsNone(microversion.beyond_learned(fake, '2.83'))
+        microversion.choose(fake)  # as after a 406
+        self.assertEqual('2.30', microversion.beyond_learned(fake, '2.83'))
+        self.assertIsNone(microversion.beyond_learned(fake, '2.30'))
+        self.assertRaises(microversion.MicroversionError,
+                          microversion.first_choice, fake, PAGING)
 
     def test_server_range_keeps_major_and_minor(self):
         self.assertEqual(((2, 1), (2, 104)),

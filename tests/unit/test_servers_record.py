@@ -63,7 +63,7 @@ class ServersUsingTest(base.TestCase):
 
     def test_a_cloud_known_to_be_older_than_2_83_is_not_asked(self):
         proxy = fakes.compute(high=(2, 60))
-        microversion.choose(proxy, {}, discover=True)  # as after a 406
+        microversion.choose(proxy)  # as after a 406
         err = self.assertRaises(servers.CannotTell, servers.using, proxy,
                                 'k', 'me-id')
         self.assertIn('2.83', str(err))
@@ -72,7 +72,7 @@ class ServersUsingTest(base.TestCase):
 
     def test_a_cloud_known_to_offer_2_83_is_asked(self):
         proxy = fakes.compute(high=(2, 90))
-        microversion.choose(proxy, {}, discover=True)
+        microversion.choose(proxy)
         proxy.get.return_value = servers_page(server('mine', 'k'))
         self.assertEqual(1, len(servers.using(proxy, 'k', 'me-id')))
 
@@ -88,7 +88,7 @@ class ServersUsingTest(base.TestCase):
 
     def test_listing_for_several_on_a_known_old_cloud_asks_once(self):
         proxy = fakes.compute(high=(2, 1))
-        microversion.choose(proxy, {}, discover=True)
+        microversion.choose(proxy)
         servers.using_any(proxy, {'k'}, 'me-id')
         proxy.get.assert_called_once()
         self.assertEqual('2.1', proxy.get.call_args.kwargs['microversion'])
