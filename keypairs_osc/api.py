@@ -203,9 +203,9 @@ class Deleted:
     name: str
     #: Why the key pair may still exist; None when it is gone.
     failure: BaseException | None = None
-    #: Whether Nova answered the DELETE (not: the key pair was missing, or
+    #: Whether Nova answered that it deleted it (not: it was missing, or
     #: found gone after the answer was lost).
-    answered: bool = True
+    answered: bool = False
 
 
 def delete_confirmed(proxy: Any, name: str, user_id: str | None = None,
@@ -219,11 +219,11 @@ def delete_confirmed(proxy: Any, name: str, user_id: str | None = None,
         delete(proxy, name, user_id=user_id)
     except errors.REPORTED as exc:
         if ignore_missing and errors.is_not_found(exc):
-            return Deleted(name, answered=False)
+            return Deleted(name)
         if errors.is_ambiguous(exc) and _gone(proxy, name, user_id):
-            return Deleted(name, answered=False)
+            return Deleted(name)
         return Deleted(name, failure=exc)
-    return Deleted(name)
+    return Deleted(name, answered=True)
 
 
 def _gone(proxy: Any, name: str, user_id: str | None) -> bool:

@@ -19,12 +19,12 @@ LOG = logging.getLogger(__name__)
 MAX_WORKERS = 8
 
 
-def _name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be deleted before anything is sent, if it cannot."""
+def _name_problem(name: str) -> names.InvalidName | None:
+    """Why ``name`` cannot be deleted, before anything is sent."""
     try:
         common.precheck_name(name)
     except names.InvalidName as exc:
-        return errors.explain(exc)
+        return exc
     return None
 
 
@@ -66,13 +66,14 @@ class DeleteKeypair(common.Command):
                         'key pairs: the cloud cannot tell (unknown: %s)',
                         usage.unknown)
 
-        def delete(name: str) -> api.Deleted | str | None:
-            """The outcome of deleting ``name``; None when it is skipped."""
+        def delete(name: str) -> api.Deleted | None:
+            """What came of deleting ``name``; None: skipped, as in use."""
             if name in invalid:
-                return invalid[name]
+                return api.Deleted(name, failure=invalid[name])
             if usage.unknown and parsed_args.if_unused:
-                return (f"key pair '{name}': not deleted: cannot tell "
-                        f'whether servers use it (unknown: {usage.unknown})')
+                return api.Deleted(name, failure=servers.CannotTell(
+                    f"key pair '{name}': not deleted: cannot tell whether "
+                    f'servers use it (unknown: {usage.unknown})'))
             if usage.of(name) and parsed_args.if_unused:
                 return None
             return api.delete_confirmed(
@@ -82,29 +83,19 @@ class DeleteKeypair(common.Command):
         with concurrent.futures.ThreadPoolExecutor(
                 min(MAX_WORKERS, len(names))) as pool:
             outcomes = list(pool.map(delete, names))
-        failures = [_failure(outcome) for outcome in outcomes]
         for name, outcome in zip(names, outcomes, strict=True):
             users = ', '.join(map(str, usage.of(name)))
             if outcome is None:
                 LOG.warning("Skipped key pair '%s': servers use it: %s",
                             name, users)
-            elif (users and isinstance(outcome, api.Deleted)
-                    and outcome.answered):
+            elif users and outcome.answered:
                 LOG.warning("Deleted key pair '%s', which servers still "
                             "use: %s (they keep the public key; keep the "
                             "private key to log in)", name, users)
-        for name, failure in zip(names, failures, strict=True):
-            if failure:
-                LOG.error("Failed to delete key with name '%s': %s",
-                          name, failure)
-        failed = sum(1 for f in failures if f)
+        failed = [o for o in outcomes if o is not None and o.failure]
+        for outcome in failed:
+            LOG.error("Failed to delete key with name '%s': %s",
+                      outcome.name, errors.explain(outcome.failure))
         if failed:
             raise exceptions.CommandError(
-                f'{failed} of {len(names)} keys failed to delete.')
-
-
-def _failure(outcome: api.Deleted | str | None) -> str | None:
-    """Why a key pair was not deleted, in one line; None if it was."""
-    if isinstance(outcome, api.Deleted):
-        return errors.explain(outcome.failure) if outcome.failure else None
-    return outcome
+                f'{len(failed)} of {len(names)} keys failed to delete.')

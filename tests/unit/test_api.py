@@ -178,3 +178,31 @@ class ListRequestTest(base.TestCase):
         exc = self.assertRaises(sdk_exceptions.BadRequestException,
                                 api.list_, proxy, marker='x')
         self.assertIn('Marker x', str(exc.details))
+
+
+class ConfirmedDeleteTest(base.TestCase):
+    """A delete whose answer was lost is checked, at the request level."""
+
+    def test_a_lost_answer_then_gone_is_deleted_but_not_answered(self):
+        proxy = fakes.compute()
+        proxy.delete.return_value = fakes.response(502)
+        proxy.get.return_value = fakes.response(404)
+        deleted = api.delete_confirmed(proxy, 'k')
+        self.assertEqual((None, False), (deleted.failure, deleted.answered))
+        self.assertEqual(1, proxy.get.call_count)
+
+    def test_a_clear_refusal_is_the_failure_without_a_check(self):
+        proxy = fakes.compute()
+        proxy.delete.return_value = fakes.response(409)
+        deleted = api.delete_confirmed(proxy, 'k')
+        self.assertIsInstance(deleted.failure,
+                              sdk_exceptions.ConflictException)
+        proxy.get.assert_not_called()
+
+    def test_missing_counts_as_deleted_only_when_asked(self):
+        proxy = fakes.compute()
+        proxy.delete.return_value = fakes.response(404)
+        self.assertIsNone(api.delete_confirmed(
+            proxy, 'k', ignore_missing=True).failure)
+        self.assertIsNotNone(api.delete_confirmed(proxy, 'k').failure)
+        proxy.get.assert_not_called()
