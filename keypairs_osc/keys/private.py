@@ -7,6 +7,8 @@ and tells a missing or wrong passphrase from a damaged file.
 
 from __future__ import annotations
 
+import base64
+
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -130,10 +132,8 @@ def load_private_key(data: bytes, passphrase: bytes | None = None
         text = data.decode('ascii')
     except UnicodeDecodeError:
         raise InvalidKey('not a private key: the input is binary, not text')
-    container = None
     if openssh.BEGIN in text:
-        container = openssh.read(text)
-        openssh.check_kdf_rounds(container)
+        openssh.check_kdf_rounds(openssh.read(text))
         loader = serialization.load_ssh_private_key
     elif parse.contains_private_key(text) and '-----BEGIN' in text:
         loader = serialization.load_pem_private_key
@@ -150,7 +150,7 @@ def load_private_key(data: bytes, passphrase: bytes | None = None
         raise PassphraseRequired('the private key is encrypted; a '
                                  'passphrase is needed')
     except (ValueError, UnsupportedAlgorithm, NotImplementedError) as exc:
-        encrypted = _looks_encrypted(text, container)
+        encrypted = _looks_encrypted(text)
         if not passphrase and encrypted:
             # cryptography before 45 raises ValueError, not TypeError.
             raise PassphraseRequired('the private key is encrypted; a '
@@ -178,10 +178,21 @@ def private_key_is_encrypted(data: bytes) -> bool:
     return False
 
 
-def _looks_encrypted(text: str, container: openssh.Container | None) -> bool:
+def _looks_encrypted(text: str) -> bool:
+    """Whether a key cryptography refused was encrypted.
+
+    A guess that holds when the OpenSSH header itself is damaged, where
+    openssh.read gives up.
+    """
     if 'ENCRYPTED' in text:  # PEM: Proc-Type: 4,ENCRYPTED; PKCS#8's label
         return True
-    return container is not None and container.kdf == b'bcrypt'
+    if openssh.BEGIN in text:
+        try:
+            raw = base64.b64decode(''.join(text.split('-----')[2].split()))
+        except ValueError:
+            return False
+        return b'bcrypt' in raw[:64]
+    return False
 
 
 def _first_line(exc: Exception) -> str:
