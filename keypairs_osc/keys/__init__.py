@@ -20,6 +20,7 @@ from keypairs_osc.keys.exceptions import InvalidKey
 from keypairs_osc.keys.exceptions import PassphraseRequired
 from keypairs_osc.keys.exceptions import PrivateKeyGiven
 from keypairs_osc.keys.exceptions import WrongPassphrase
+from keypairs_osc.keys.info import RSA_MIN_BITS
 from keypairs_osc.keys.info import PublicKeyInfo
 from keypairs_osc.keys.info import clean_comment
 from keypairs_osc.keys.info import describe
@@ -33,7 +34,6 @@ from keypairs_osc.keys.private import KEY_TYPES
 from keypairs_osc.keys.private import PRIVATE_KEY_FORMATS
 from keypairs_osc.keys.private import RSA_DEFAULT_BITS
 from keypairs_osc.keys.private import RSA_MAX_BITS
-from keypairs_osc.keys.private import RSA_MIN_BITS
 from keypairs_osc.keys.private import check_private_key_format
 from keypairs_osc.keys.private import generate
 from keypairs_osc.keys.private import load_private_key

@@ -21,10 +21,10 @@ from keypairs_osc.keys import parse
 from keypairs_osc.keys.exceptions import InvalidKey
 from keypairs_osc.keys.exceptions import PassphraseRequired
 from keypairs_osc.keys.exceptions import WrongPassphrase
+from keypairs_osc.keys.info import RSA_MIN_BITS
 
 KEY_TYPES = ('ed25519', 'ecdsa', 'rsa')
 PRIVATE_KEY_FORMATS = ('openssh', 'pem', 'pkcs8')
-RSA_MIN_BITS = key_info.RSA_MIN_BITS
 RSA_MAX_BITS = 16384
 RSA_DEFAULT_BITS = 3072
 ECDSA_DEFAULT_BITS = 256
