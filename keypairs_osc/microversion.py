@@ -109,11 +109,6 @@ def _checked_pin(pin: str, needs: Mapping[str, str]) -> str:
     return pin
 
 
-def _highest(needs: Mapping[str, str]) -> str:
-    return max([BASELINE, *needs.values()],
-               key=discover.normalize_version_number)
-
-
 def first_choice(proxy: Any, needs: Mapping[str, str] | None = None
                  ) -> str | None:
     """The version a request asks for first, without asking the server.
@@ -122,13 +117,13 @@ def first_choice(proxy: Any, needs: Mapping[str, str] | None = None
     range is cached then, no request); otherwise the baseline, or more when
     a feature needs more: every cloud of the last decade offers these.
     """
-    needs = needs or {}
-    pin = pinned(proxy)
-    if pin is not None:
-        return _checked_pin(pin, needs)
-    if learned_max(proxy) is not None:
-        return choose(proxy, needs)
-    return _highest(needs)
+    if pinned(proxy) is None and learned_max(proxy) is None:
+        return _newest(BASELINE, *(needs or {}).values())
+    return choose(proxy, needs)
+
+
+def _newest(*versions: str) -> str:
+    return max(versions, key=discover.normalize_version_number)
 
 
 def choose(proxy: Any, needs: Mapping[str, str] | None = None
@@ -149,9 +144,8 @@ def choose(proxy: Any, needs: Mapping[str, str] | None = None
     offered = server_range(proxy)
     if offered is None:
         if needs:
-            feature, need = max(
-                needs.items(),
-                key=lambda i: discover.normalize_version_number(i[1]))
+            need = _newest(*needs.values())
+            feature = next(f for f, v in needs.items() if v == need)
             raise MicroversionError(
                 f'{feature} needs compute API microversion {need}; this '
                 'cloud offers no microversions')
@@ -161,11 +155,11 @@ def choose(proxy: Any, needs: Mapping[str, str] | None = None
         _learned[proxy] = high
     except TypeError:
         pass  # a proxy that cannot be weakly referenced: learn nothing
-    highest = discover.version_to_string(high)
     for feature, need in needs.items():
         if not discover.version_between(None, high, need):
             raise MicroversionError(
                 f'{feature} needs compute API microversion {need}; this '
-                f'cloud offers at most {highest}')
-    wanted = discover.normalize_version_number(_highest(needs))
+                f'cloud offers at most {discover.version_to_string(high)}')
+    wanted = discover.normalize_version_number(
+        _newest(BASELINE, *needs.values()))
     return discover.version_to_string(min(max(wanted, low), high))
