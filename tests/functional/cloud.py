@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,12 @@ from openstack.compute.v2 import keypair as sdk_keypair
 
 #: The environment variable naming the run's ``run.json``.
 RUN_FILE = 'KEYPAIRS_FUNCTIONAL_RUN'
+#: Every name a run makes starts with its prefix: "kpf" and six hex digits.
+RUN_PREFIX = re.compile(r'kpf[0-9a-f]{6}')
+
+
+def new_prefix() -> str:
+    return f'kpf{secrets.token_hex(3)}'
 USER, ALT, ADMIN = 'user', 'alt', 'admin'
 #: Per-user key pair requests need this microversion (``user_id``).
 OTHER_USER_VERSION = '2.10'
@@ -130,16 +138,26 @@ def snapshot(target: Target, servers: bool = False) -> dict[str, Any]:
     """
     conns = {role: connect(target.clouds_yaml, role)
              for role in (USER, ADMIN) if role in target.roles}
+
+    def mine(name: str) -> bool:
+        # Another functional run on the same cloud makes and removes its
+        # own names meanwhile; that run checks them, this one must not.
+        return (name.startswith(target.prefix)
+                or not RUN_PREFIX.match(name))
+
     state: dict[str, Any] = {}
     for role, conn in conns.items():
         state[f'keypairs of {role}'] = sorted(
-            [k.name, k.fingerprint] for k in conn.compute.keypairs())
+            [k.name, k.fingerprint] for k in conn.compute.keypairs()
+            if mine(k.name))
     if servers:
         state['servers of user'] = sorted(
-            [s.id, s.name] for s in conns[USER].compute.servers())
+            [s.id, s.name] for s in conns[USER].compute.servers()
+            if mine(s.name))
     if ADMIN in conns:
         identity = conns[ADMIN].identity
-        state['users'] = sorted([u.id, u.name] for u in identity.users())
+        state['users'] = sorted([u.id, u.name] for u in identity.users()
+                                if mine(u.name))
         state['projects'] = sorted(
-            [p.id, p.name] for p in identity.projects())
+            [p.id, p.name] for p in identity.projects() if mine(p.name))
     return state

@@ -86,7 +86,7 @@ def prepare(run_dir: Path, compute: bool) -> cloud.Target:
     user = cloud.connect(str(clouds_yaml), cloud.USER)
     user_id, project_id = user.current_user_id, user.current_project_id
     target = cloud.Target(
-        prefix=f'kpf{secrets.token_hex(3)}', clouds_yaml=str(clouds_yaml),
+        prefix=cloud.new_prefix(), clouds_yaml=str(clouds_yaml),
         roles=list(clouds), missing=missing,
         user_name=clouds[cloud.USER]['auth'].get('username', ''),
         user_id=user_id,
