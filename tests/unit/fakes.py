@@ -1,54 +1,15 @@
-"""Spec'd stand-ins for the SDK proxy and the OSC app, for unit tests."""
+"""What Nova answers, built the SDK's way: key pairs, responses, errors."""
 
 from __future__ import annotations
 
-import io
 import json
-from unittest import mock
 
 import requests
-from openstack.compute.v2 import _proxy as compute_proxy
 from openstack.compute.v2 import keypair as sdk_keypair
 from openstack import exceptions as sdk_exceptions
-from openstack.identity.v3 import _proxy as identity_proxy
 from openstack.test import fakes as sdk_fakes
 
 from keypairs_osc import keys
-
-
-class EndpointData:
-    def __init__(self, low=(2, 1), high=(2, 104)):
-        self.min_microversion = low
-        self.max_microversion = high
-
-
-def compute(low=(2, 1), high=(2, 104), pinned=None) -> mock.Mock:
-    proxy = mock.Mock(spec=compute_proxy.Proxy)
-    proxy.get_endpoint_data.return_value = EndpointData(low, high)
-    proxy.default_microversion = pinned
-    proxy.get_endpoint.return_value = 'http://nova.example/v2.1'
-    # No server was booted with any key pair unless a test says otherwise.
-    proxy.get.return_value = response(200, {'servers': []})
-    return proxy
-
-
-class App:
-    """The part of the OSC app our commands use."""
-
-    def __init__(self, proxy: mock.Mock | None = None):
-        self.client_manager = mock.Mock()
-        self.client_manager.compute = proxy or compute()
-        identity = mock.Mock(spec=identity_proxy.Proxy)
-        identity.api_version = '3'
-        self.client_manager.sdk_connection.identity = identity
-        self.client_manager.auth_ref.user_id = 'me-id'
-        self.stdout = io.StringIO()
-        self.stderr = io.StringIO()
-        self.stdin = io.StringIO()
-        self.options = mock.Mock(debug=False)
-
-    def prepare_to_run_command(self, cmd) -> None:
-        """OpenStackClient logs in here; the fake is logged in already."""
 
 
 def keypair(name: str = 'k', public_key: str | None = None,

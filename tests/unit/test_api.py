@@ -7,7 +7,7 @@ from openstack import exceptions as sdk_exceptions
 from keypairs_osc import api
 from keypairs_osc import microversion
 from keypairs_osc import names
-from tests import base
+from tests.unit import base
 from tests.unit import fakes
 
 
@@ -32,26 +32,26 @@ class CreateRequestTest(base.TestCase):
         return proxy
 
     def test_type_is_sent_and_needs_2_2(self):
-        proxy = self.created(fakes.compute())
+        proxy = self.created(base.compute_proxy())
         api.create(proxy, 'k', 'PEM', key_type='x509')
         kwargs = proxy.post.call_args.kwargs
         self.assertEqual('x509', kwargs['json']['keypair']['type'])
         self.assertEqual('2.10', kwargs['microversion'])
 
     def test_user_id_is_sent(self):
-        proxy = self.created(fakes.compute())
+        proxy = self.created(base.compute_proxy())
         api.create(proxy, 'k', 'key', user_id='u2')
         self.assertEqual('u2',
                          proxy.post.call_args.kwargs['json']['keypair'][
                              'user_id'])
 
     def test_names_with_dots_ask_for_2_92(self):
-        proxy = self.created(fakes.compute())
+        proxy = self.created(base.compute_proxy())
         api.create(proxy, 'me@host.example', 'key')
         self.assertEqual('2.92', proxy.post.call_args.kwargs['microversion'])
 
     def test_names_with_dots_on_an_older_cloud_say_which_version(self):
-        proxy = fakes.compute(high=(2, 90))
+        proxy = base.compute_proxy(high=(2, 90))
         proxy.post.return_value = fakes.response(
             406, {'computeFault': {'message': 'Version 2.92 is not '
                                    'supported by the API.', 'code': 406}})
@@ -62,30 +62,30 @@ class CreateRequestTest(base.TestCase):
         proxy.post.assert_called_once()
 
     def test_no_discovery_request_when_the_version_is_accepted(self):
-        proxy = self.created(fakes.compute())
+        proxy = self.created(base.compute_proxy())
         api.create(proxy, 'k', 'key')
         proxy.get_endpoint_data.assert_not_called()
 
     def test_406_on_an_ancient_cloud_retries_at_a_version_it_offers(self):
-        proxy = fakes.compute(high=(2, 5))
+        proxy = base.compute_proxy(high=(2, 5))
         proxy.post.side_effect = [
             fakes.response(406, {'computeFault': {'message': 'no',
                                                   'code': 406}}),
-            self.created(fakes.compute()).post.return_value]
+            self.created(base.compute_proxy()).post.return_value]
         api.create(proxy, 'k', 'key')
         versions = [c.kwargs['microversion']
                     for c in proxy.post.call_args_list]
         self.assertEqual(['2.10', '2.5'], versions)
 
     def test_a_range_learned_earlier_in_the_command_is_used(self):
-        proxy = self.created(fakes.compute(high=(2, 5)))
+        proxy = self.created(base.compute_proxy(high=(2, 5)))
         microversion.choose(proxy)  # an earlier 406
         api.create(proxy, 'k', 'key')
         self.assertEqual('2.5', proxy.post.call_args.kwargs['microversion'])
         proxy.post.assert_called_once()
 
     def test_a_406_at_a_pinned_version_is_not_retried(self):
-        proxy = fakes.compute(pinned='2.50')
+        proxy = base.compute_proxy(pinned='2.50')
         proxy.post.return_value = fakes.response(
             406, {'computeFault': {'message': 'no', 'code': 406}})
         self.assertRaises(sdk_exceptions.HttpException, api.create, proxy,
@@ -94,13 +94,13 @@ class CreateRequestTest(base.TestCase):
         proxy.get_endpoint_data.assert_not_called()
 
     def test_pinned_old_version_refuses_dotted_name_before_sending(self):
-        proxy = fakes.compute(pinned='2.50')
+        proxy = base.compute_proxy(pinned='2.50')
         self.assertRaises(microversion.MicroversionError, api.create, proxy,
                           'a.b', 'key')
         proxy.post.assert_not_called()
 
     def test_bad_name_never_sent(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         self.assertRaises(names.InvalidName, api.create, proxy, ' x', 'key')
         proxy.post.assert_not_called()
 
@@ -109,7 +109,7 @@ class GetDeleteRequestTest(base.TestCase):
     """Another user's key pair: user_id goes with the request, at 2.10."""
 
     def test_get_names_the_owner(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.get.return_value = fakes.response(200, {'keypair': {
             'name': 'k', 'public_key': 'ssh-ed25519 AAAA', 'type': 'ssh'}})
         self.assertEqual('k', api.get(proxy, 'k', user_id='u2').name)
@@ -118,7 +118,7 @@ class GetDeleteRequestTest(base.TestCase):
         self.assertEqual('2.10', kwargs['microversion'])
 
     def test_delete_names_the_owner(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.delete.return_value = fakes.response(204)
         api.delete(proxy, 'k', user_id='u2')
         self.assertEqual('os-keypairs/k?user_id=u2',
@@ -126,7 +126,7 @@ class GetDeleteRequestTest(base.TestCase):
         self.assertEqual('2.10', proxy.delete.call_args.kwargs['microversion'])
 
     def test_own_key_pairs_need_no_user_id(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.delete.return_value = fakes.response(204)
         api.delete(proxy, 'k')
         self.assertEqual('os-keypairs/k', proxy.delete.call_args.args[0])
@@ -135,7 +135,7 @@ class GetDeleteRequestTest(base.TestCase):
 class ListRequestTest(base.TestCase):
 
     def test_follows_next_links_with_a_plain_marker(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.get.side_effect = [_page(['a', 'b'], 'b'), _page(['c'])]
         version, found = api.list_(proxy, limit=2)
         self.assertEqual('2.35', version)
@@ -144,26 +144,26 @@ class ListRequestTest(base.TestCase):
         self.assertEqual({'limit': 2, 'marker': 'b'}, second)
 
     def test_max_items_stops_early(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.get.side_effect = [_page(['a', 'b'], 'b'), _page(['c'])]
         _, found = api.list_(proxy, limit=2, max_items=2)
         self.assertEqual(['a', 'b'], [k.name for k in found])
         self.assertEqual(1, proxy.get.call_count)
 
     def test_max_items_smaller_than_the_page_cuts_the_page(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.get.return_value = _page(['a', 'b', 'c'])
         _, found = api.list_(proxy, limit=3, max_items=2)
         self.assertEqual(['a', 'b'], [k.name for k in found])
 
     def test_max_items_without_a_limit_is_honoured(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.get.return_value = _page(['a', 'b', 'c'])
         _, found = api.list_(proxy, max_items=1)
         self.assertEqual(['a'], [k.name for k in found])
 
     def test_one_request_without_paging(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.get.return_value = _page(['a'])
         api.list_(proxy, user_id='u')
         proxy.get.assert_called_once_with(
@@ -171,7 +171,7 @@ class ListRequestTest(base.TestCase):
             raise_exc=False)
 
     def test_errors_become_sdk_exceptions(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.get.return_value = fakes.response(
             400, {'badRequest': {'message': 'Marker x could not be found.',
                                  'code': 400}})
@@ -184,7 +184,7 @@ class ConfirmedDeleteTest(base.TestCase):
     """A delete whose answer was lost is checked, at the request level."""
 
     def test_a_lost_answer_then_gone_is_deleted_but_not_answered(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.delete.return_value = fakes.response(502)
         proxy.get.return_value = fakes.response(404)
         deleted = api.delete_confirmed(proxy, 'k')
@@ -192,7 +192,7 @@ class ConfirmedDeleteTest(base.TestCase):
         self.assertEqual(1, proxy.get.call_count)
 
     def test_a_clear_refusal_is_the_failure_without_a_check(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.delete.return_value = fakes.response(409)
         deleted = api.delete_confirmed(proxy, 'k')
         self.assertIsInstance(deleted.failure,
@@ -200,7 +200,7 @@ class ConfirmedDeleteTest(base.TestCase):
         proxy.get.assert_not_called()
 
     def test_missing_counts_as_deleted_only_when_asked(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.delete.return_value = fakes.response(404)
         self.assertIsNone(api.delete_confirmed(
             proxy, 'k', ignore_missing=True).failure)

@@ -7,14 +7,13 @@ import io
 import logging
 import os
 import stat
-import tempfile
 from unittest import mock
 
 import fixtures
 from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions
+from osc_lib.test import base as osc_base
 
-from keypairs_osc import api
 from keypairs_osc import keys
 from keypairs_osc import securefile
 from keypairs_osc.v1 import create
@@ -22,65 +21,15 @@ from keypairs_osc.v1 import delete
 from keypairs_osc.v1 import query
 from keypairs_osc.v1 import ssh
 from keypairs_osc.v1 import verify
-from tests import base
 from tests import vectors
+from tests.unit import base
 from tests.unit import fakes
 
 CORE_CREATE_FIELDS = ('created_at', 'fingerprint', 'id', 'is_deleted',
                       'name', 'type', 'user_id')
 
 
-class CommandTestCase(base.TestCase):
-    command_class: type = create.CreateKeypair
-
-    def setUp(self):
-        super().setUp()
-        self.app = fakes.App()
-        self.cmd = self.command_class(self.app, None)
-        self.tmp = tempfile.mkdtemp()
-        self.addCleanup(self._rmtree)
-        self.record = os.path.join(tempfile.mkdtemp(), 'keys.json')
-        patcher = mock.patch.dict(os.environ,
-                                  {'KEYPAIRS_OSC_RECORD': self.record})
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        self.api_create = self.patch_api('create')
-        self.api_create.side_effect = (
-            lambda proxy, name, public_key, key_type=None, user_id=None:
-            fakes.keypair(name, public_key, key_type or 'ssh'))
-        self.api_get = self.patch_api('get')
-        self.api_delete = self.patch_api('delete')
-
-    def _rmtree(self):
-        import shutil
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def patch_api(self, name):
-        patcher = mock.patch.object(api, name, autospec=True)
-        self.addCleanup(patcher.stop)
-        return patcher.start()
-
-    def parse(self, *argv):
-        return self.cmd.get_parser('openstack keypair').parse_args(argv)
-
-    def run_cmd(self, *argv):
-        return self.cmd.take_action(self.parse(*argv))
-
-    def path(self, name):
-        return os.path.join(self.tmp, name)
-
-    def write(self, name, data, mode=0o600):
-        path = self.path(name)
-        with open(path, 'wb') as f:
-            f.write(data if isinstance(data, bytes) else data.encode())
-        os.chmod(path, mode)
-        return path
-
-    def sent_public_key(self):
-        return self.api_create.call_args.args[2]
-
-
-class CreateTest(CommandTestCase):
+class CreateTest(base.CommandTestCase):
 
     def test_generated_key_saved_0600_and_only_public_half_sent(self):
         key = self.path('id')
@@ -375,7 +324,7 @@ class CreateTest(CommandTestCase):
         self.api_create.assert_not_called()
 
 
-class ImportTest(CommandTestCase):
+class ImportTest(base.CommandTestCase):
     command_class = create.ImportKeypair
 
     def test_private_key_given_as_public_is_refused_unsent(self):
@@ -483,7 +432,7 @@ class ImportTest(CommandTestCase):
         self.api_get.assert_not_called()
 
 
-class ListShowTest(CommandTestCase):
+class ListShowTest(base.CommandTestCase):
     command_class = query.ListKeypair
 
     def setUp(self):
@@ -517,7 +466,8 @@ class ListShowTest(CommandTestCase):
     def test_negative_limit_and_max_items_are_usage_errors(self):
         for option in ('--limit', '--max-items'):
             with mock.patch('sys.stderr', io.StringIO()) as stderr:
-                self.assertRaises(SystemExit, self.parse, option, '-1')
+                self.assertRaises(osc_base.ParserException, self.parse,
+                                  option, '-1')
             self.assertIn('non-negative', stderr.getvalue())
 
     def test_limit_0_means_no_page_size_as_in_core(self):
@@ -555,7 +505,7 @@ class ListShowTest(CommandTestCase):
         self.assertEqual(4, len(data))
 
 
-class ShowTest(CommandTestCase):
+class ShowTest(base.CommandTestCase):
     command_class = query.ShowKeypair
 
     def test_core_fields_plus_key_details(self):
@@ -593,7 +543,7 @@ class ShowTest(CommandTestCase):
                          str(err))
 
 
-class DeleteTest(CommandTestCase):
+class DeleteTest(base.CommandTestCase):
     command_class = delete.DeleteKeypair
 
     def test_all_deleted(self):
@@ -638,7 +588,7 @@ class DeleteTest(CommandTestCase):
         self.assertEqual('1 of 1 keys failed to delete.', str(err))
 
 
-class VerifyTest(CommandTestCase):
+class VerifyTest(base.CommandTestCase):
     command_class = verify.VerifyKeypair
 
     def test_match_and_mismatch(self):
@@ -704,7 +654,7 @@ class VerifyTest(CommandTestCase):
         self.assertFalse(verify.VerifyKeypair.auth_required)
 
 
-class LoginTest(CommandTestCase):
+class LoginTest(base.CommandTestCase):
     """Every command logs in as its first step: a failure is one line."""
 
     command_class = query.ListKeypair

@@ -10,7 +10,7 @@ from keypairs_osc import microversion
 from keypairs_osc import names
 from keypairs_osc import problem
 from keypairs_osc import securefile
-from tests import base
+from tests.unit import base
 from tests.unit import fakes
 
 

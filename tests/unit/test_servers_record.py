@@ -20,9 +20,8 @@ from keypairs_osc import servers
 from keypairs_osc.v1 import create
 from keypairs_osc.v1 import delete
 from keypairs_osc.v1 import query
-from tests import base
+from tests.unit import base
 from tests.unit import fakes
-from tests.unit import test_commands
 
 
 def server(name, key_name, user_id='me-id'):
@@ -37,7 +36,7 @@ def servers_page(*found):
 class ServersUsingTest(base.TestCase):
 
     def test_asks_for_2_83_and_keeps_only_the_owners_servers(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         proxy.get.return_value = servers_page(
             server('mine', 'k'), server('theirs', 'k', user_id='other'))
         found = servers.using(proxy, 'k', 'me-id')
@@ -47,14 +46,14 @@ class ServersUsingTest(base.TestCase):
         self.assertEqual({'key_name': 'k'}, kwargs['params'])
 
     def test_pinned_below_2_83_cannot_tell(self):
-        proxy = fakes.compute(pinned='2.82')
+        proxy = base.compute_proxy(pinned='2.82')
         err = self.assertRaises(servers.CannotTell, servers.using, proxy,
                                 'k', 'me-id')
         self.assertIn('2.83', str(err))
         proxy.get.assert_not_called()
 
     def test_old_cloud_cannot_tell(self):
-        proxy = fakes.compute(high=(2, 60))
+        proxy = base.compute_proxy(high=(2, 60))
         proxy.get.return_value = fakes.response(406, {})
         self.assertRaises(servers.CannotTell, servers.using, proxy, 'k',
                           'me-id')
@@ -62,7 +61,7 @@ class ServersUsingTest(base.TestCase):
         self.assertEqual((2, 60), microversion.learned_max(proxy))
 
     def test_a_cloud_known_to_be_older_than_2_83_is_not_asked(self):
-        proxy = fakes.compute(high=(2, 60))
+        proxy = base.compute_proxy(high=(2, 60))
         microversion.choose(proxy)  # as after a 406
         err = self.assertRaises(servers.CannotTell, servers.using, proxy,
                                 'k', 'me-id')
@@ -71,13 +70,13 @@ class ServersUsingTest(base.TestCase):
         proxy.get.assert_not_called()
 
     def test_a_cloud_known_to_offer_2_83_is_asked(self):
-        proxy = fakes.compute(high=(2, 90))
+        proxy = base.compute_proxy(high=(2, 90))
         microversion.choose(proxy)
         proxy.get.return_value = servers_page(server('mine', 'k'))
         self.assertEqual(1, len(servers.using(proxy, 'k', 'me-id')))
 
     def test_listing_for_several_retries_once_at_an_old_clouds_highest(self):
-        proxy = fakes.compute(high=(2, 1))
+        proxy = base.compute_proxy(high=(2, 1))
         proxy.get.side_effect = [fakes.response(406, {}),
                                  servers_page(server('mine', 'k'))]
         found = servers.using_any(proxy, {'k'}, 'me-id')
@@ -87,14 +86,14 @@ class ServersUsingTest(base.TestCase):
                           for c in proxy.get.call_args_list])
 
     def test_listing_for_several_on_a_known_old_cloud_asks_once(self):
-        proxy = fakes.compute(high=(2, 1))
+        proxy = base.compute_proxy(high=(2, 1))
         microversion.choose(proxy)
         servers.using_any(proxy, {'k'}, 'me-id')
         proxy.get.assert_called_once()
         self.assertEqual('2.1', proxy.get.call_args.kwargs['microversion'])
 
     def test_admin_looks_across_projects(self):
-        proxy = fakes.compute()
+        proxy = base.compute_proxy()
         servers.using(proxy, 'k', 'u2', all_projects=True)
         self.assertEqual('True',
                          proxy.get.call_args.kwargs['params']['all_tenants'])
@@ -147,7 +146,7 @@ class RecordTest(base.TestCase):
         self.assertEqual(1, len(log.output.strip().splitlines()))
 
 
-class CreateRemembersTest(test_commands.CommandTestCase):
+class CreateRemembersTest(base.CommandTestCase):
 
     def test_create_and_import_note_the_private_key(self):
         key = self.path('id')
@@ -193,7 +192,7 @@ class CreateRemembersTest(test_commands.CommandTestCase):
         self.assertFalse(os.path.exists(self.record))
 
 
-class ShowServersTest(test_commands.CommandTestCase):
+class ShowServersTest(base.CommandTestCase):
     command_class = query.ShowKeypair
 
     def test_servers_field(self):
@@ -213,7 +212,7 @@ class ShowServersTest(test_commands.CommandTestCase):
         self.assertTrue(shown.startswith('unknown: '))
 
 
-class ListLocalKeyTest(test_commands.CommandTestCase):
+class ListLocalKeyTest(base.CommandTestCase):
     command_class = query.ListKeypair
 
     def test_local_key_only_when_file_exists_and_matches(self):
@@ -233,7 +232,7 @@ class ListLocalKeyTest(test_commands.CommandTestCase):
         self.assertIsNone(data[0][columns.index('Local Key')])
 
 
-class DeleteInUseTest(test_commands.CommandTestCase):
+class DeleteInUseTest(base.CommandTestCase):
     command_class = delete.DeleteKeypair
 
     def test_deletes_but_warns_naming_the_servers(self):

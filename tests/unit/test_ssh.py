@@ -13,13 +13,13 @@ from osc_lib import exceptions
 from keypairs_osc import keys
 from keypairs_osc import record
 from keypairs_osc.v1 import ssh
+from tests.unit import base
 from tests.unit import fakes
-from tests.unit import test_commands
 
 CLOUD = 'http://nova.example/v2.1'
 
 
-class SshTest(test_commands.CommandTestCase):
+class SshTest(base.CommandTestCase):
     command_class = ssh.SshKeypair
 
     def setUp(self):
@@ -166,7 +166,7 @@ class SshTest(test_commands.CommandTestCase):
         self.assertIn('--address', str(err))
 
 
-class PublicBlobTest(test_commands.CommandTestCase):
+class PublicBlobTest(base.CommandTestCase):
 
     def test_encrypted_openssh_key_reveals_its_public_half(self):
         key = keys.generate('ecdsa')
