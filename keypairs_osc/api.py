@@ -233,3 +233,13 @@ def _gone(proxy: Any, name: str, user_id: str | None) -> bool:
     except errors.REPORTED as exc:
         return errors.is_not_found(exc)
     return False
+
+
+def get_password(proxy: Any, server: Any) -> str:
+    """The encrypted password the server's guest posted; '' when none."""
+    return proxy.get_server_password(server) or ''
+
+
+def clear_password(proxy: Any, server: Any) -> None:
+    """Forget the server's posted password (the guest's is unchanged)."""
+    proxy.clear_server_password(server)

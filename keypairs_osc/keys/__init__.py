@@ -11,7 +11,8 @@ listed before it:
 * ``blob``: an OpenSSH public key blob, checked (``sk-`` FIDO keys too);
 * ``parse``: public keys in every common format;
 * ``openssh``: the OpenSSH private key file (header, comment, bcrypt cap);
-* ``private``: generate, serialise and load private keys.
+* ``private``: generate, serialise and load private keys;
+* ``password``: decrypt the password a Windows guest posts.
 
 This package names what the commands use, so they import only ``keys``.
 """
@@ -30,6 +31,9 @@ from keypairs_osc.keys.parse import ParsedPublicKey
 from keypairs_osc.keys.parse import contains_private_key
 from keypairs_osc.keys.parse import describe_stored
 from keypairs_osc.keys.parse import parse_public_key
+from keypairs_osc.keys.password import NotDecrypted
+from keypairs_osc.keys.password import carries_password
+from keypairs_osc.keys.password import decrypt_password
 from keypairs_osc.keys.private import KEY_TYPES
 from keypairs_osc.keys.private import PRIVATE_KEY_FORMATS
 from keypairs_osc.keys.private import RSA_DEFAULT_BITS
@@ -52,4 +56,5 @@ __all__ = [
     'load_private_key', 'parse_public_key', 'private_key_is_encrypted',
     'public_blob_of_private_key', 'public_key_of', 'resolve_key_size',
     'same_key', 'serialize_private_key',
+    'NotDecrypted', 'carries_password', 'decrypt_password',
 ]

@@ -11,12 +11,11 @@ from typing import Any
 
 from osc_lib import exceptions
 
-from keypairs_osc import api
 from keypairs_osc import errors
 from keypairs_osc import keys
-from keypairs_osc import record
 from keypairs_osc import securefile
 from keypairs_osc.v1 import common
+from keypairs_osc.v1 import server_key
 
 LOG = logging.getLogger(__name__)
 
@@ -146,7 +145,8 @@ class SshKeypair(common.Command):
         compute = self.app.client_manager.compute
         server = compute.find_server(parsed_args.server,
                                      ignore_missing=False, details=True)
-        identity = parsed_args.identity or self._recorded_key(server)
+        identity = parsed_args.identity or server_key.recorded_key(
+            self.app, server, '--identity')
         self._check_key(server, identity)
         if parsed_args.address:
             address = parsed_args.address
@@ -171,23 +171,6 @@ class SshKeypair(common.Command):
         LOG.debug('Running %s', ' '.join(argv))
         return subprocess.call(argv)
 
-    def _recorded_key(self, server: Any) -> str:
-        if not server.key_name:
-            raise exceptions.CommandError(
-                f'server {server.name!r} was booted without a key pair; '
-                'give --identity')
-        entry = record.lookup(common.cloud_id(self.app), server.user_id,
-                              server.key_name)
-        if entry is None:
-            raise exceptions.CommandError(
-                f'no private key of key pair {server.key_name!r} is known '
-                'on this machine; give --identity')
-        if not os.path.isfile(entry.path):
-            raise exceptions.CommandError(
-                f'{entry.path}, the private key of key pair '
-                f'{server.key_name!r}, no longer exists; give --identity')
-        return entry.path
-
     def _check_key(self, server: Any, identity: str) -> None:
         """Refuse a key file whose public half is not the key pair's."""
         if os.path.exists(identity) and not os.path.isfile(identity):
@@ -206,32 +189,11 @@ class SshKeypair(common.Command):
                 f'{identity}: cannot read its public half without the '
                 'passphrase, and there is no matching .pub file beside it')
         local = keys.fingerprint_sha256(blob)
-        expected = self._expected_fingerprint(server)
+        expected = server_key.keypair_key(self.app, server).fingerprint_sha256
         if expected is not None and expected != local:
             raise exceptions.CommandError(
                 f'{identity} ({local}) is not the private key of key pair '
                 f'{server.key_name!r} ({expected})')
-
-    def _expected_fingerprint(self, server: Any) -> str | None:
-        if not server.key_name:
-            return None
-        owner = server.user_id
-        if owner == common.own_user_id(self.app):
-            owner = None
-        try:
-            keypair = api.get(self.app.client_manager.compute,
-                              server.key_name, user_id=owner)
-        except errors.REPORTED as exc:
-            if not errors.is_not_found(exc):
-                raise exceptions.CommandError(errors.one_line(
-                    exc, common.keypair_subject(server.key_name))) from exc
-            # Deleted while in use: the server keeps the key; so does the
-            # record of what was created here.
-            entry = record.lookup(common.cloud_id(self.app),
-                                  server.user_id, server.key_name)
-            return entry.fingerprint_sha256 if entry else None
-        info = keys.describe_stored(keypair.public_key, keypair.type)
-        return info.fingerprint_sha256 if info else None
 
     def _image_login(self, server: Any) -> str:
         image_id = (server.image or {}).get('id') if isinstance(
