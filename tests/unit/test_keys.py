@@ -1,7 +1,7 @@
 """Unit tests for keypairs_osc.keys: the pure key logic.
 
-Where ``ssh-keygen`` is installed, the tests also check that it agrees with
-us both ways: it reads the keys we write, and we read the keys it writes.
+That ssh-keygen agrees with it both ways is the functional suite's
+``test_ssh_keygen_agreement``: unit tests start no programs.
 """
 
 from __future__ import annotations
@@ -9,13 +9,9 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
-import os
 import random
 import re
-import shutil
 import struct
-import subprocess
-import unittest
 
 import fixtures
 from cryptography import x509
@@ -30,14 +26,9 @@ from cryptography.x509.oid import NameOID
 
 from keypairs_osc import keys
 from keypairs_osc.keys import private
-from tests import base
 from tests import vectors
-
-SSH_KEYGEN = shutil.which('ssh-keygen')
-needs_ssh_keygen = unittest.skipUnless(SSH_KEYGEN, 'ssh-keygen not found')
-
-#: A throwaway passphrase, used only for keys made inside these tests.
-PASSPHRASE = b'throwaway test passphrase'
+from tests.unit import base
+from tests.unit.keymaker import KINDS, PASSPHRASE, b64, key, openssh
 
 FIXED_LINE = vectors.FIXED_LINE
 FIXED_MD5 = vectors.FIXED_MD5
@@ -46,24 +37,7 @@ FIXED_SHA256 = vectors.FIXED_SHA256
 MD5_FORMAT = re.compile(r'^(?:[0-9a-f]{2}:){15}[0-9a-f]{2}$')
 SHA256_FORMAT = re.compile(r'^SHA256:[A-Za-z0-9+/]{43}$')
 
-#: (key type, size, OpenSSH algorithm, bits) for every kind we generate.
-KINDS = [
-    ('ed25519', None, 'ssh-ed25519', 256),
-    ('ecdsa', 256, 'ecdsa-sha2-nistp256', 256),
-    ('ecdsa', 384, 'ecdsa-sha2-nistp384', 384),
-    ('ecdsa', 521, 'ecdsa-sha2-nistp521', 521),
-    ('rsa', 2048, 'ssh-rsa', 2048),
-]
-
 _CACHE: dict[object, object] = {}
-
-
-def key(key_type: str,
-        size: int | None = None) -> serialization.SSHPrivateKeyTypes:
-    """One generated key per kind, shared by the tests of a process."""
-    if (key_type, size) not in _CACHE:
-        _CACHE[key_type, size] = keys.generate(key_type, size)
-    return _CACHE[key_type, size]  # type: ignore[return-value]
 
 
 def weak_rsa() -> rsa.RSAPrivateKey:
@@ -81,18 +55,8 @@ def dsa_key() -> dsa.DSAPrivateKey:
     return _CACHE['dsa']  # type: ignore[return-value]
 
 
-def b64(blob: bytes) -> str:
-    return base64.b64encode(blob).decode()
-
-
 def ssh_string(value: bytes) -> bytes:
     return struct.pack('>I', len(value)) + value
-
-
-def openssh(private_key, comment: str = '') -> str:
-    public = private_key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    return f'{public.decode()} {comment}'.strip()
 
 
 def blob_of(line: str) -> bytes:
@@ -169,7 +133,7 @@ class KeyTestCase(base.TestCase):
 
 # --- generation ------------------------------------------------------------
 
-class TestResolveKeySize(base.TestCase):
+class ResolveKeySizeTest(base.TestCase):
 
     def test_defaults(self):
         self.assertIsNone(keys.resolve_key_size('ed25519', None))
@@ -210,7 +174,7 @@ class TestResolveKeySize(base.TestCase):
             self.assertIn('ed25519, ecdsa, rsa', str(error))
 
 
-class TestGenerate(KeyTestCase):
+class GenerateTest(KeyTestCase):
 
     def test_every_kind_has_its_algorithm_and_bits(self):
         for key_type, size, algorithm, bits in KINDS:
@@ -257,7 +221,7 @@ class TestGenerate(KeyTestCase):
 
 # --- private keys ----------------------------------------------------------
 
-class TestSerializePrivateKey(KeyTestCase):
+class SerializePrivateKeyTest(KeyTestCase):
 
     HEADERS = [
         ('ed25519', None, 'openssh', b'-----BEGIN OPENSSH PRIVATE KEY-----'),
@@ -385,7 +349,7 @@ class TestSerializePrivateKey(KeyTestCase):
         self.assertTrue(issubclass(keys.InvalidKey, ValueError))
 
 
-class TestLoadPrivateKeyRefusals(KeyTestCase):
+class LoadPrivateKeyRefusalsTest(KeyTestCase):
 
     def assertNotLoaded(self, data, contains=''):
         error = self.assertRaises(keys.InvalidKey, keys.load_private_key,
@@ -448,198 +412,9 @@ class TestLoadPrivateKeyRefusals(KeyTestCase):
         self.assertNotLoaded(data, 'unsupported private key type')
 
 
-# --- ssh-keygen agrees with us ---------------------------------------------
-
-@needs_ssh_keygen
-class TestSshKeygenAgreement(KeyTestCase):
-    """ssh-keygen reads what we write, and we read what it writes."""
-
-    def setUp(self):
-        super().setUp()
-        self.dir = self.useFixture(fixtures.TempDir()).path
-
-    def ssh_keygen(self, *args: str,
-                   passphrase: bytes | None = None) -> str:
-        """Run ssh-keygen; a passphrase goes through SSH_ASKPASS, not argv."""
-        env = {name: value for name, value in os.environ.items()
-               if not name.startswith('SSH_')}
-        if passphrase is not None:
-            askpass = os.path.join(self.dir, 'askpass')
-            with open(os.open(askpass, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                              0o700), 'w') as f:
-                f.write('#!/bin/sh\nprintf "%s\\n" "$KEYPAIRS_TEST_PASS"\n')
-            env.update(SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE='force',
-                       KEYPAIRS_TEST_PASS=passphrase.decode())
-        result = subprocess.run(
-            [SSH_KEYGEN, *args], env=env, stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=60,
-            start_new_session=True, check=False)
-        self.assertEqual(0, result.returncode,
-                         f'ssh-keygen {" ".join(args)}: {result.stderr}')
-        if passphrase is not None:
-            os.unlink(os.path.join(self.dir, 'askpass'))
-        return result.stdout
-
-    def write(self, name: str, data: bytes, mode: int = 0o600) -> str:
-        path = os.path.join(self.dir, name)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with open(fd, 'wb') as f:
-            f.write(data)
-        return path
-
-    def test_public_key_and_fingerprints_match_ssh_keygen(self):
-        for key_type, size, algorithm, bits in KINDS:
-            private_key = key(key_type, size)
-            info = keys.public_key_of(private_key, 'test')
-            name = f'{key_type}{size or ""}'
-            path = self.write(name, keys.serialize_private_key(private_key))
-            derived = self.ssh_keygen('-y', '-f', path).split()
-            self.assertEqual([algorithm, b64(info.blob)], derived[:2])
-            pub = self.write(name + '.pub', info.openssh.encode() + b'\n',
-                             0o644)
-            sha256 = self.ssh_keygen('-l', '-E', 'sha256', '-f', pub).split()
-            self.assertEqual([str(bits), info.fingerprint_sha256],
-                             sha256[:2])
-            md5 = self.ssh_keygen('-l', '-E', 'md5', '-f', pub).split()
-            self.assertEqual([str(bits), 'MD5:' + info.fingerprint_md5],
-                             md5[:2])
-
-    def test_fixed_fingerprints_match_ssh_keygen(self):
-        pub = self.write('fixed.pub', FIXED_LINE.encode() + b'\n', 0o644)
-        self.assertIn(FIXED_SHA256,
-                      self.ssh_keygen('-l', '-E', 'sha256', '-f', pub))
-        self.assertIn('MD5:' + FIXED_MD5,
-                      self.ssh_keygen('-l', '-E', 'md5', '-f', pub))
-
-    def test_ssh_keygen_reads_our_pem_and_pkcs8_keys(self):
-        # OpenSSH before 9.6 cannot read ed25519 keys in PKCS#8.
-        for key_type, size, fmt in (('ecdsa', 256, 'pem'),
-                                    ('ecdsa', 521, 'pkcs8'),
-                                    ('rsa', 2048, 'pem'),
-                                    ('rsa', 2048, 'pkcs8')):
-            private_key = key(key_type, size)
-            path = self.write(f'{key_type}{size}.{fmt}',
-                              keys.serialize_private_key(private_key, fmt))
-            derived = self.ssh_keygen('-y', '-f', path).split()
-            self.assertEqual(openssh(private_key).split(), derived[:2])
-
-    def test_the_comment_is_kept_in_the_openssh_key_as_ssh_keygen_does(self):
-        for key_type, size in (('ed25519', None), ('ecdsa', 384),
-                               ('rsa', 2048)):
-            private = key(key_type, size)
-            for passphrase in (None, PASSPHRASE):
-                data = keys.serialize_private_key(
-                    private, 'openssh', passphrase, comment='me@laptop 2')
-                back = keys.load_private_key(data, passphrase)
-                self.assertEqual(keys.public_key_of(private).blob,
-                                 keys.public_key_of(back).blob)
-                path = self.write(f'{key_type}-{bool(passphrase)}', data)
-                derived = self.ssh_keygen('-y', '-f', path,
-                                          passphrase=passphrase)
-                self.assertTrue(derived.strip().endswith(' me@laptop 2'),
-                                derived)
-
-    def test_ssh_keygen_decrypts_our_encrypted_keys(self):
-        for key_type, size, fmt in (('ed25519', None, 'openssh'),
-                                    ('ecdsa', 384, 'openssh'),
-                                    ('ecdsa', 256, 'pem'),
-                                    ('ecdsa', 256, 'pkcs8')):
-            private_key = key(key_type, size)
-            data = keys.serialize_private_key(private_key, fmt, PASSPHRASE)
-            path = self.write(f'{key_type}{size}.{fmt}', data)
-            derived = self.ssh_keygen('-y', '-f', path,
-                                      passphrase=PASSPHRASE).split()
-            self.assertEqual(openssh(private_key).split(), derived[:2])
-
-    def keygen_key(self, key_type: str, fmt: str | None,
-                   passphrase: bytes | None) -> tuple[bytes, bytes]:
-        """Private key file and public blob from ssh-keygen itself."""
-        path = os.path.join(self.dir, f'{key_type}-{fmt}-{bool(passphrase)}')
-        args = ['-q', '-t', key_type, '-f', path, '-C', 'made by ssh-keygen']
-        if key_type == 'rsa':
-            args += ['-b', '2048']
-        if fmt:
-            args += ['-m', fmt]
-        if passphrase is None:
-            args += ['-N', '']
-        self.ssh_keygen(*args, passphrase=passphrase)
-        with open(path, 'rb') as f:
-            data = f.read()
-        with open(path + '.pub') as f:
-            line = f.read()
-        parsed = keys.parse_public_key(line)
-        self.assertEqual('made by ssh-keygen', parsed.info.comment)
-        return data, parsed.info.blob
-
-    def check_we_read_ssh_keygen(self, key_type: str, headers: dict):
-        for fmt, header in headers.items():
-            data, blob = self.keygen_key(key_type, fmt, None)
-            self.assertIn(header, data)
-            self.assertFalse(keys.private_key_is_encrypted(data))
-            loaded = keys.load_private_key(data)
-            self.assertEqual(blob, keys.public_key_of(loaded).blob)
-
-            data, blob = self.keygen_key(key_type, fmt, PASSPHRASE)
-            self.assertTrue(keys.private_key_is_encrypted(data), fmt)
-            self.assertRaises(keys.PassphraseRequired, keys.load_private_key,
-                              data)
-            self.assertRaises(keys.WrongPassphrase, keys.load_private_key,
-                              data, b'wrong passphrase')
-            loaded = keys.load_private_key(data, PASSPHRASE)
-            self.assertEqual(blob, keys.public_key_of(loaded).blob)
-
-    def test_we_read_ssh_keygen_ed25519_keys(self):
-        # ssh-keygen writes ed25519 keys in its own format whatever -m says.
-        self.check_we_read_ssh_keygen('ed25519', {
-            None: b'BEGIN OPENSSH PRIVATE KEY'})
-
-    def test_we_read_ssh_keygen_ecdsa_keys(self):
-        self.check_we_read_ssh_keygen('ecdsa', {
-            None: b'BEGIN OPENSSH PRIVATE KEY',
-            'PEM': b'BEGIN EC PRIVATE KEY',
-            'PKCS8': b'PRIVATE KEY-----'})
-
-    def test_we_read_ssh_keygen_rsa_keys(self):
-        self.check_we_read_ssh_keygen('rsa', {
-            None: b'BEGIN OPENSSH PRIVATE KEY',
-            'PEM': b'BEGIN RSA PRIVATE KEY',
-            'PKCS8': b'PRIVATE KEY-----'})
-
-    def test_we_parse_ssh_keygen_exports(self):
-        for key_type, size, algorithm, bits in KINDS:
-            private_key = key(key_type, size)
-            info = keys.public_key_of(private_key)
-            pub = self.write(f'{key_type}{size}.pub',
-                             openssh(private_key, 'c').encode(), 0o644)
-            exports = [('rfc4716', self.ssh_keygen('-e', '-f', pub))]
-            if key_type != 'ed25519':  # no PEM export for ed25519
-                exports.append(
-                    ('pem', self.ssh_keygen('-e', '-m', 'PKCS8', '-f', pub)))
-                exports.append(
-                    ('pem', self.ssh_keygen('-e', '-m', 'PEM', '-f', pub)))
-            for source_format, text in exports:
-                parsed = keys.parse_public_key(text)
-                self.assertEqual(source_format, parsed.source_format)
-                self.assertEqual(info.blob, parsed.info.blob)
-                self.assertEqual((algorithm, bits),
-                                 (parsed.info.algorithm, parsed.info.bits))
-                self.assertEqual(parsed.info.openssh, parsed.upload)
-                self.assertEqual(1, len(parsed.upload.splitlines()))
-            rfc = keys.parse_public_key(exports[0][1])
-            self.assertIn('converted by', rfc.info.comment)
-
-    def test_ssh_keygen_rsa_pem_export_is_rsa_public_key(self):
-        pub = self.write('rsa.pub', openssh(key('rsa', 2048)).encode(),
-                         0o644)
-        text = self.ssh_keygen('-e', '-m', 'PEM', '-f', pub)
-        self.assertIn('-----BEGIN RSA PUBLIC KEY-----', text)
-        self.assertEqual(keys.public_key_of(key('rsa', 2048)).blob,
-                         keys.parse_public_key(text).info.blob)
-
-
 # --- parsing public keys: accepted forms -----------------------------------
 
-class TestSecurityKeys(KeyTestCase):
+class SecurityKeysTest(KeyTestCase):
     """FIDO keys: accepted as Nova accepts them, as ssh-keygen prints."""
 
     def test_accepted_with_ssh_keygens_fingerprints(self):
@@ -673,7 +448,7 @@ class TestSecurityKeys(KeyTestCase):
         self.assertEqual(sha256, parsed.info.fingerprint_sha256)
 
 
-class TestParsePublicKeyAccepts(KeyTestCase):
+class ParsePublicKeyAcceptsTest(KeyTestCase):
 
     def test_openssh_line_with_comment(self):
         line = openssh(key('ed25519'), 'me@laptop')
@@ -817,7 +592,7 @@ class TestParsePublicKeyAccepts(KeyTestCase):
 
 # --- parsing public keys: refusals -----------------------------------------
 
-class TestParsePublicKeyRefuses(KeyTestCase):
+class ParsePublicKeyRefusesTest(KeyTestCase):
 
     def test_empty_input(self):
         for data in (b'', '', '\n', '   \t\n  ', b'\r\n'):
@@ -1045,7 +820,7 @@ class TestParsePublicKeyRefuses(KeyTestCase):
                 keys.describe_stored(line)
 
 
-class TestPrivateKeyGivenAsPublic(KeyTestCase):
+class PrivateKeyGivenAsPublicTest(KeyTestCase):
     """A private key where a public one belongs is refused, and not echoed."""
 
     def private_keys(self):
@@ -1113,7 +888,7 @@ class TestPrivateKeyGivenAsPublic(KeyTestCase):
 
 # --- describing public keys ------------------------------------------------
 
-class TestPublicKeyInfo(KeyTestCase):
+class PublicKeyInfoTest(KeyTestCase):
 
     def test_fixed_key_fingerprints(self):
         info = keys.parse_public_key(FIXED_LINE + ' fixed').info
@@ -1195,7 +970,7 @@ class TestPublicKeyInfo(KeyTestCase):
         self.assertEqual(FIXED_LINE + ' my [1m key', parsed.upload)
 
 
-class TestDescribeStored(KeyTestCase):
+class DescribeStoredTest(KeyTestCase):
 
     def test_nothing_or_junk_is_none(self):
         for stored in (None, '', '   ', 'junk', 'ssh-ed25519',
@@ -1231,7 +1006,7 @@ class TestDescribeStored(KeyTestCase):
         self.assertRegex(info.fingerprint_sha256, SHA256_FORMAT)
 
 
-class TestBcryptRoundsCap(base.TestCase):
+class BcryptRoundsCapTest(base.TestCase):
     """A corrupt or hostile OpenSSH key cannot make the KDF run for hours."""
 
     def with_rounds(self, rounds: int) -> bytes:

@@ -11,7 +11,7 @@ OTHER_USER = {'--user': microversion.OTHER_USER}
 compute = base.compute_proxy
 
 
-class TestChooseFromTheServerRange(base.TestCase):
+class ChooseFromTheServerRangeTest(base.TestCase):
 
     def test_baseline_without_needs(self):
         self.assertEqual('2.10', microversion.BASELINE)
@@ -70,7 +70,7 @@ class TestChooseFromTheServerRange(base.TestCase):
         fake.get_endpoint_data.assert_called_once_with()
 
 
-class TestChoosePinned(base.TestCase):
+class ChoosePinnedTest(base.TestCase):
 
     def test_pinned_version_is_used_as_it_is(self):
         fake = compute(pinned='2.40')
@@ -125,7 +125,7 @@ class TestChoosePinned(base.TestCase):
         self.assertEqual('2.35', microversion.choose(fake, PAGING))
 
 
-class TestChooseWithoutMicroversions(base.TestCase):
+class ChooseWithoutMicroversionsTest(base.TestCase):
 
     def test_no_microversions_means_no_header(self):
         self.assertIsNone(microversion.choose(compute(low=None, high=None)))
@@ -148,7 +148,7 @@ class TestChooseWithoutMicroversions(base.TestCase):
         self.assertIn('--limit', str(error))
 
 
-class TestHelpers(base.TestCase):
+class HelpersTest(base.TestCase):
 
     def test_versions_read_and_print_as_keystoneauth_does(self):
         self.assertTrue(microversion.supports('2', '2.0'))

@@ -10,7 +10,7 @@ VERSIONS = (None, '2.1', '2.10', '2.91', '2.92', '2.100', '2.latest')
 WIDE_VERSIONS = ('2.92', '2.100', '2.latest')
 
 
-class TestCheck(base.TestCase):
+class CheckTest(base.TestCase):
 
     def assertInvalid(self, name, version, *contains):
         error = self.assertRaises(names.InvalidName, names.check, name,

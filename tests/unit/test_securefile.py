@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import stat
+import threading
 from unittest import mock
 
 import fixtures
@@ -83,7 +84,7 @@ class FileTestCase(base.TestCase):
                                                  side_effect=full))
 
 
-class TestNewPrivateKeyFile(FileTestCase):
+class NewPrivateKeyFileTest(FileTestCase):
 
     def test_prepare_reserves_a_hidden_0600_temporary(self):
         target = securefile.PrivateKeyFile(self.path)
@@ -186,7 +187,7 @@ class TestNewPrivateKeyFile(FileTestCase):
         self.assertEqual(KEY, content(self.path))
 
 
-class TestExistingPrivateKeyFile(FileTestCase):
+class ExistingPrivateKeyFileTest(FileTestCase):
 
     def test_refused_without_force(self):
         self.make('key', OLD, 0o644)
@@ -261,7 +262,7 @@ class TestExistingPrivateKeyFile(FileTestCase):
         self.assertEqual(before, self.listing())
 
 
-class TestEmptyPrivateKeyFile(FileTestCase):
+class EmptyPrivateKeyFileTest(FileTestCase):
 
     def test_written_in_place(self):
         self.make('key', b'', 0o644)
@@ -296,7 +297,7 @@ class TestEmptyPrivateKeyFile(FileTestCase):
         self.assertEqual(0o644, mode(self.path))
 
 
-class TestPrivateKeyFileRefusals(FileTestCase):
+class PrivateKeyFileRefusalsTest(FileTestCase):
 
     def assertRefused(self, path, contains, force=False):
         before = self.listing()
@@ -392,7 +393,7 @@ class TestPrivateKeyFileRefusals(FileTestCase):
         self.assertEqual([], os.listdir(self.dir))
 
 
-class TestCommitFailure(FileTestCase):
+class CommitFailureTest(FileTestCase):
 
     def test_no_space_for_a_new_file(self):
         target = securefile.PrivateKeyFile(self.path)
@@ -438,7 +439,7 @@ class Timeout(Exception):
     pass
 
 
-class TestReadInput(FileTestCase):
+class ReadInputTest(FileTestCase):
 
     def test_stdin(self):
         stdin = io.BytesIO(LINE.encode())
@@ -514,12 +515,17 @@ class TestReadInput(FileTestCase):
 
     def test_a_fifo_written_meanwhile_is_read(self):
         os.mkfifo(self.path)
-        pid = os.fork()
-        if pid == 0:  # the writer, as "pass show x" behind a FIFO
-            with open(self.path, 'wb') as f:
-                f.write(b'x' * 100000)
-            os._exit(0)
-        self.addCleanup(os.waitpid, pid, 0)
+
+        def writer():  # as "pass show x" behind a FIFO, in a thread
+            try:
+                with open(self.path, 'wb') as f:
+                    f.write(b'x' * 100000)
+            except BrokenPipeError:
+                pass  # the reader stopped at its limit
+
+        thread = threading.Thread(target=writer, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
         self.guard(5)
         self.assertProblem(securefile.read_input, self.path,
                            contains='larger than 64 KiB')
@@ -547,7 +553,7 @@ class TestReadInput(FileTestCase):
                            contains='not a regular file, pipe')
 
 
-class TestWritePublicKey(FileTestCase):
+class WritePublicKeyTest(FileTestCase):
 
     def setUp(self):
         super().setUp()
@@ -621,7 +627,7 @@ class TestWritePublicKey(FileTestCase):
         self.assertEqual([], os.listdir(self.dir))
 
 
-class TestReplacePublicKey(FileTestCase):
+class ReplacePublicKeyTest(FileTestCase):
     """write_public_key(..., replace=True), as create --force uses it."""
 
     def setUp(self):
