@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import configparser
 import functools
 import io
 import logging
+import os
+from importlib import metadata
 from unittest import mock
 
 import fixtures
@@ -195,3 +198,21 @@ class DecryptTest(base.TestCase):
         for _ in range(20):  # OpenSSL answers random bytes, not an error
             self.assertRaises(keys.NotDecrypted, keys.decrypt_password,
                               rsa_key(1), encrypt(rsa_key()))
+
+
+class RegisteredTest(base.TestCase):
+
+    def test_ours_and_no_core_command_of_that_name(self):
+        setup_cfg = configparser.ConfigParser()
+        setup_cfg.read(os.path.join(os.path.dirname(__file__), '..', '..',
+                                    'setup.cfg'))
+        ours = dict(line.split(' = ') for line in setup_cfg.get(
+            'entry_points', 'openstack.keypairs.v1').split('\n') if line)
+        self.assertEqual('keypairs_osc.v1.password:ShowServerPassword',
+                         ours['server_password_show'])
+        self.assertEqual('keypairs_osc.v1.password:ClearServerPassword',
+                         ours['server_password_clear'])
+        core = metadata.entry_points(group='openstack.compute.v2')
+        self.assertIn('server_show', core.names)
+        self.assertFalse([name for name in core.names
+                          if name.startswith('server_password')])
