@@ -609,8 +609,9 @@ class VerifyTest(base.CommandTestCase):
         path = self.write('id', keys.serialize_private_key(key))
         self.api_get.return_value = fakes.keypair(
             'k', keys.public_key_of(key).openssh)
-        self.assertEqual(verify.MATCH,
-                         self.cmd.run(self.parse('k', '--private-key', path)))
+        parsed = self.parse('k', '--private-key', path, name='k',
+                            private_key=path, passphrase_file=None)
+        self.assertEqual(verify.MATCH, self.cmd.run(parsed))
         self.api_get.return_value = fakes.keypair('k')
         self.assertRaises(verify.Mismatch, self.cmd.run,
                           self.parse('k', '--private-key', path))
