@@ -15,6 +15,7 @@ import hmac
 import json
 import secrets
 import threading
+import time
 import urllib.request
 
 from cryptography.hazmat.primitives import serialization
@@ -99,9 +100,18 @@ class WindowsPasswordTest(test_login.ComputeTestCase):
                                 'has not posted a password (yet)',
                                 '--wait')
 
+    def post_once_asked(self, server) -> None:
+        """Post the password once Nova has answered a request for it."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+                'os-server-password' in exchange.path and exchange.status
+                for exchange in list(self.nova_proxy.exchanges)):
+            time.sleep(0.2)
+        self.post_password(server)
+
     def test_wait_returns_once_the_guest_posts_it(self):
         server, _ = self.rsa_server()
-        guest = threading.Timer(3, self.post_password, (server,))
+        guest = threading.Thread(target=self.post_once_asked, args=(server,))
         guest.start()
         self.addCleanup(guest.join)
         waited = self.show(server, '--wait', '--timeout', '90')
