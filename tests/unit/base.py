@@ -1,5 +1,6 @@
 """What every unit test stands on: osc-lib's command test case, one spec'd
-compute proxy, and the compute API versions it offers.
+compute proxy, and the compute API versions it offers; the key tests' and
+file tests' own test cases.
 
 Shaped as python-openstackclient's unit tests are: a command runs against
 osc-lib's fake app, whose compute proxy is a mock with the spec of the SDK's,
@@ -9,8 +10,10 @@ and the microversions the cloud offers come in keystoneauth's own
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 from unittest import mock
 
 import fixtures
@@ -20,15 +23,23 @@ from openstack.identity.v3 import _proxy as identity_v3
 from osc_lib.test import base as osc_base
 
 from keypairs_osc import api
+from keypairs_osc import keys
+from keypairs_osc import securefile
 from keypairs_osc.v1 import create
 from tests import base
 from tests.unit import fakes
+from tests.unit.keymaker import blob_of, openssh
 
 #: The project's test case (with the run's time limit), for tests of no
 #: command.
 TestCase = base.TestCase
 
 USER_ID = 'me-id'
+#: The fields core's ``keypair create`` shows.
+CORE_CREATE_FIELDS = ('created_at', 'fingerprint', 'id', 'is_deleted',
+                      'name', 'type', 'user_id')
+#: What a private key file held before a test replaces it.
+OLD = b'the old private key\n'
 NOVA_URL = 'http://nova.example/v2.1'
 Version = tuple[int, int] | None
 
@@ -69,7 +80,8 @@ class CommandTestCase(osc_base.TestCommand, TestCase):
         manager.compute = compute_proxy()
         manager.sdk_connection.identity = mock.Mock(
             spec=identity_v3.Proxy, api_version='3')
-        manager.auth_ref.user_id = USER_ID
+        # osc-lib before 4.7 leaves auth_ref None: the login's, ours.
+        manager.auth_ref = mock.Mock(user_id=USER_ID)
         self.app.stdin = io.StringIO()
         self.app.stdout = io.StringIO()
         self.app.stderr = io.StringIO()
@@ -113,3 +125,93 @@ class CommandTestCase(osc_base.TestCommand, TestCase):
             f.write(data if isinstance(data, bytes) else data.encode())
         os.chmod(path, mode)
         return path
+
+
+class KeyTestCase(TestCase):
+    """Assertions the key tests share: refusals are one line."""
+
+
+    def assertRefused(self, data, exc_type=keys.InvalidKey, contains=(),
+                      key_type='ssh'):
+        """Parsing ``data`` raises ``exc_type`` with a one-line message."""
+        error = self.assertRaises(exc_type, keys.parse_public_key, data,
+                                  key_type)
+        self.assertOneLine(error)
+        message = str(error)
+        for part in ([contains] if isinstance(contains, str) else contains):
+            self.assertIn(part, message)
+        return message
+
+    def assertOneLine(self, error):
+        message = str(error)
+        self.assertTrue(message.strip(), 'empty message')
+        self.assertNotIn('\n', message)
+        self.assertNotIn('\r', message)
+        self.assertLess(len(message), 500, message)
+
+    def assertSamePublicKey(self, private_key, info: keys.PublicKeyInfo):
+        self.assertEqual(blob_of(openssh(private_key)), info.blob)
+
+
+def mode(path: str) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def content(path: str) -> bytes:
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+class FileTestCase(TestCase):
+    """A test in its own directory, for the files securefile writes."""
+
+
+    def setUp(self):
+        super().setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        self.path = os.path.join(self.dir, 'key')
+
+    def set_umask(self, mask: int) -> None:
+        old = os.umask(mask)
+        self.addCleanup(os.umask, old)
+
+    def make(self, name: str, data: bytes = OLD, file_mode: int = 0o644):
+        path = os.path.join(self.dir, name)
+        with open(path, 'wb') as f:
+            f.write(data)
+        os.chmod(path, file_mode)
+        return path
+
+    def listing(self) -> dict[str, tuple]:
+        """Every entry of the directory: kind, mode, inode and content."""
+        entries = {}
+        for name in os.listdir(self.dir):
+            info = os.lstat(os.path.join(self.dir, name))
+            data = (content(os.path.join(self.dir, name))
+                    if stat.S_ISREG(info.st_mode) else None)
+            entries[name] = (stat.S_IFMT(info.st_mode),
+                             stat.S_IMODE(info.st_mode), info.st_ino, data)
+        return entries
+
+    def temporaries(self) -> list[str]:
+        return [name for name in os.listdir(self.dir)
+                if name.endswith('.tmp')]
+
+    def assertOneLine(self, error):
+        self.assertTrue(str(error).strip())
+        self.assertNotIn('\n', str(error))
+
+    def assertProblem(self, func, *args, contains=(), **kwargs):
+        error = self.assertRaises(securefile.FileProblem, func, *args,
+                                  **kwargs)
+        self.assertOneLine(error)
+        for part in ([contains] if isinstance(contains, str) else contains):
+            self.assertIn(part, str(error))
+        return error
+
+    def no_space(self):
+        """Make every write of a key fail as on a full disk."""
+        def full(fd, data):
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        self.useFixture(fixtures.MockPatchObject(securefile, '_write_all',
+                                                 side_effect=full))

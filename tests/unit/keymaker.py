@@ -1,12 +1,21 @@
-"""Keys made once per test process, and the OpenSSH forms cryptography
-writes of them: what the key tests and the ssh-keygen agreement tests share.
+"""Keys made once per test process, and the OpenSSH, PEM, RFC 4716 and X.509
+forms of them: what the key tests and the ssh-keygen agreement tests share.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
+import functools
+import struct
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from keypairs_osc import keys
 
@@ -42,3 +51,68 @@ def openssh(private_key, comment: str = '') -> str:
     public = private_key.public_key().public_bytes(
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     return f'{public.decode()} {comment}'.strip()
+
+
+@functools.cache
+def weak_rsa() -> rsa.RSAPrivateKey:
+    """An rsa key of 1024 bits, which cryptography still generates."""
+    bits = 1024  # too weak on purpose
+    return rsa.generate_private_key(65537, bits)
+
+
+@functools.cache
+def dsa_key() -> dsa.DSAPrivateKey:
+    """A DSA key, which we refuse in every form."""
+    return dsa.generate_private_key(1024)  # noqa: S505
+
+
+def ssh_string(value: bytes) -> bytes:
+    return struct.pack('>I', len(value)) + value
+
+
+def blob_of(line: str) -> bytes:
+    return base64.b64decode(line.split()[1])
+
+
+def spki_pem(private_key) -> str:
+    return private_key.public_key().public_bytes(
+        serialization.Encoding.PEM,
+        serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def pkcs1_pem(private_key) -> str:
+    return private_key.public_key().public_bytes(
+        serialization.Encoding.PEM,
+        serialization.PublicFormat.PKCS1).decode()
+
+
+def rfc4716(blob: bytes, headers: tuple[str, ...] = ()) -> str:
+    body = b64(blob)
+    lines = (['---- BEGIN SSH2 PUBLIC KEY ----', *headers]
+             + [body[i:i + 70] for i in range(0, len(body), 70)]
+             + ['---- END SSH2 PUBLIC KEY ----'])
+    return '\n'.join(lines) + '\n'
+
+
+def certificate(private_key, common_name: str = 'test') -> str:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (x509.CertificateBuilder()
+               .subject_name(name).issuer_name(name)
+               .public_key(private_key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(days=1))
+               .not_valid_after(now + datetime.timedelta(days=30)))
+    algorithm = (None if isinstance(private_key, ed25519.Ed25519PrivateKey)
+                 else hashes.SHA256())
+    cert = builder.sign(private_key, algorithm)
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def compressed_ecdsa_blob() -> bytes:
+    """An ecdsa-sha2-nistp256 blob whose point is compressed (02/03...)."""
+    point = key('ecdsa', 256).public_key().public_bytes(
+        serialization.Encoding.X962,
+        serialization.PublicFormat.CompressedPoint)
+    return (ssh_string(b'ecdsa-sha2-nistp256') + ssh_string(b'nistp256')
+            + ssh_string(point))

@@ -1,10 +1,9 @@
-"""The keypair commands, with a spec'd SDK proxy standing in for Nova."""
+"""keypair create and import, with a spec'd SDK proxy standing in for Nova."""
 
 from __future__ import annotations
 
 import errno
 import io
-import logging
 import os
 import stat
 from unittest import mock
@@ -12,21 +11,12 @@ from unittest import mock
 import fixtures
 from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions
-from osc_lib.test import base as osc_base
 
 from keypairs_osc import keys
 from keypairs_osc import securefile
 from keypairs_osc.v1 import create
-from keypairs_osc.v1 import delete
-from keypairs_osc.v1 import query
-from keypairs_osc.v1 import ssh
-from keypairs_osc.v1 import verify
-from tests import vectors
 from tests.unit import base
 from tests.unit import fakes
-
-CORE_CREATE_FIELDS = ('created_at', 'fingerprint', 'id', 'is_deleted',
-                      'name', 'type', 'user_id')
 
 
 class CreateTest(base.CommandTestCase):
@@ -34,7 +24,7 @@ class CreateTest(base.CommandTestCase):
     def test_generated_key_saved_0600_and_only_public_half_sent(self):
         key = self.path('id')
         columns, _ = self.run_cmd('k', '--private-key', key)
-        self.assertEqual(CORE_CREATE_FIELDS, tuple(columns))
+        self.assertEqual(base.CORE_CREATE_FIELDS, tuple(columns))
         self.assertEqual(0o600, stat.S_IMODE(os.stat(key).st_mode))
         with open(key, 'rb') as f:
             private = keys.load_private_key(f.read())
@@ -193,7 +183,7 @@ class CreateTest(base.CommandTestCase):
         pub = self.write('k.pub', fakes.keypair().public_key)
         with self.assertLogs('keypairs_osc.v1.create', 'WARNING'):
             columns, _ = self.run_cmd('k', '--public-key', pub)
-        self.assertEqual(CORE_CREATE_FIELDS, tuple(columns))
+        self.assertEqual(base.CORE_CREATE_FIELDS, tuple(columns))
 
     def test_another_key_under_the_name_after_a_5xx_is_not_kept(self):
         theirs = fakes.keypair('k')  # same name, another key
@@ -430,280 +420,3 @@ class ImportTest(base.CommandTestCase):
         self.assertRaises(exceptions.CommandError, self.run_cmd,
                           'k', '--public-key', path)
         self.api_get.assert_not_called()
-
-
-class ListShowTest(base.CommandTestCase):
-    command_class = query.ListKeypair
-
-    def setUp(self):
-        super().setUp()
-        self.api_list = self.patch_api('list_')
-        self.rows = [fakes.keypair('a'), fakes.keypair('b')]
-        self.api_list.return_value = ('2.10', self.rows)
-
-    def test_core_columns(self):
-        columns, data = self.run_cmd()
-        self.assertEqual(('Name', 'Fingerprint', 'Type'), columns)
-        self.assertEqual(['a', 'b'], [row[0] for row in data])
-
-    def test_no_type_column_when_answered_below_2_2(self):
-        self.api_list.return_value = ('2.1', self.rows)
-        columns, _ = self.run_cmd()
-        self.assertEqual(('Name', 'Fingerprint'), columns)
-
-    def test_long_adds_sha256_algorithm_bits_user(self):
-        self.rows[0] = fakes.keypair('a', vectors.FIXED_LINE)
-        columns, data = self.run_cmd('--long')
-        self.assertEqual(query.LONG_COLUMNS, columns[3:])
-        self.assertEqual((vectors.FIXED_SHA256, 'ssh-ed25519', 256,
-                          'me-id', None), data[0][3:])
-
-    def test_limit_and_marker_are_passed_on(self):
-        self.run_cmd('--limit', '1', '--marker', 'a')
-        self.assertEqual(1, self.api_list.call_args.kwargs['limit'])
-        self.assertEqual('a', self.api_list.call_args.kwargs['marker'])
-
-    def test_negative_limit_and_max_items_are_usage_errors(self):
-        for option in ('--limit', '--max-items'):
-            with mock.patch('sys.stderr', io.StringIO()) as stderr:
-                self.assertRaises(osc_base.ParserException, self.parse,
-                                  option, '-1')
-            self.assertIn('non-negative', stderr.getvalue())
-
-    def test_limit_0_means_no_page_size_as_in_core(self):
-        _, data = self.run_cmd('--limit', '0')
-        self.assertIsNone(self.api_list.call_args.kwargs['limit'])
-        self.assertEqual(['a', 'b'], [row[0] for row in data])
-
-    def test_a_version_the_cloud_lacks_is_one_line(self):
-        from keypairs_osc import microversion
-        self.api_list.side_effect = microversion.MicroversionError(
-            '--limit/--marker needs compute API microversion 2.35; this '
-            'cloud offers at most 2.20')
-        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
-                                '--limit', '1')
-        self.assertEqual('key pairs: --limit/--marker needs compute API '
-                         'microversion 2.35; this cloud offers at most 2.20',
-                         str(err))
-
-    def test_project_and_marker_are_incompatible(self):
-        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
-                                '--project', 'p', '--marker', 'm')
-        self.assertIn('--marker', str(err))
-
-    def test_project_lists_each_users_key_pairs(self):
-        identity = self.app.client_manager.sdk_connection.identity
-        identity.role_assignments.return_value = [
-            mock.Mock(user={'id': 'u1'}), mock.Mock(user={'id': 'u2'}),
-            mock.Mock(user=None)]
-        with mock.patch('openstackclient.identity.common.'
-                        'find_project_id_sdk', return_value='p-id'):
-            columns, data = self.run_cmd('--project', 'p', '--long')
-        users = sorted(c.kwargs['user_id']
-                       for c in self.api_list.call_args_list)
-        self.assertEqual(['u1', 'u2'], users)
-        self.assertEqual(4, len(data))
-
-
-class ShowTest(base.CommandTestCase):
-    command_class = query.ShowKeypair
-
-    def test_core_fields_plus_key_details(self):
-        kp = fakes.keypair('k', vectors.FIXED_LINE + ' a comment')
-        self.api_get.return_value = kp
-        columns, values = self.run_cmd('k')
-        fields = dict(zip(columns, values, strict=True))
-        for core in CORE_CREATE_FIELDS + ('private_key',):
-            self.assertIn(core, fields)
-        self.assertNotIn('public_key', fields)
-        self.assertEqual(vectors.FIXED_SHA256, fields['fingerprint_sha256'])
-        self.assertEqual('a comment', fields['comment'])
-        self.assertEqual(256, fields['bits'])
-
-    def test_public_key_only(self):
-        self.api_get.return_value = fakes.keypair('k')
-        self.run_cmd('k', '--public-key')
-        self.assertEqual(self.api_get.return_value.public_key + '\n',
-                         self.app.stdout.getvalue())
-
-    def test_public_key_alone_and_one_line_in_every_format(self):
-        self.api_get.return_value = fakes.keypair('k')
-        key = self.api_get.return_value.public_key
-        for fmt in ('json', 'value', 'table', 'shell', 'yaml'):
-            self.app.stdout.seek(0)
-            self.app.stdout.truncate()
-            self.cmd.run(self.parse('k', '--public-key', '-f', fmt))
-            self.assertEqual(key + '\n', self.app.stdout.getvalue(), fmt)
-
-    def test_not_found_is_one_line(self):
-        self.api_get.side_effect = fakes.http_error(404, 'Keypair k not '
-                                                    'found')
-        err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'k')
-        self.assertEqual("key pair 'k': Keypair k not found (HTTP 404)",
-                         str(err))
-
-
-class DeleteTest(base.CommandTestCase):
-    command_class = delete.DeleteKeypair
-
-    def test_all_deleted(self):
-        self.assertIsNone(self.run_cmd('a', 'b', 'c'))
-        deleted = sorted(c.args[1] for c in self.api_delete.call_args_list)
-        self.assertEqual(['a', 'b', 'c'], deleted)
-
-    def test_goes_on_past_failures_and_counts_them(self):
-        def maybe_fail(proxy, name, user_id=None):
-            if name == 'missing':
-                raise fakes.http_error(404, 'Keypair missing not found')
-
-        self.api_delete.side_effect = maybe_fail
-        with self.assertLogs('keypairs_osc.v1.delete', 'ERROR') as logs:
-            err = self.assertRaises(exceptions.CommandError, self.run_cmd,
-                                    'a', 'missing', 'b')
-        self.assertEqual('1 of 3 keys failed to delete.', str(err))
-        self.assertIn("Failed to delete key with name 'missing'",
-                      logs.output[0])
-        self.assertEqual(3, self.api_delete.call_count)
-
-    def test_an_invalid_name_is_its_own_failure(self):
-        for extra in ([], ['--ignore-missing']):
-            self.api_delete.reset_mock()
-            with self.assertLogs('keypairs_osc.v1.delete', 'ERROR') as logs:
-                err = self.assertRaises(exceptions.CommandError,
-                                        self.run_cmd, 'good', 'bad/name',
-                                        *extra)
-            self.assertEqual('1 of 2 keys failed to delete.', str(err))
-            self.assertEqual(['good'], [c.args[1] for c in
-                                        self.api_delete.call_args_list])
-            self.assertIn("'bad/name'", logs.output[0])
-
-    def test_ignore_missing(self):
-        self.api_delete.side_effect = fakes.http_error(404, 'not found')
-        self.assertIsNone(self.run_cmd('gone', '--ignore-missing'))
-
-    def test_ignore_missing_still_reports_other_failures(self):
-        self.api_delete.side_effect = fakes.http_error(500, 'boom')
-        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
-                                'x', '--ignore-missing')
-        self.assertEqual('1 of 1 keys failed to delete.', str(err))
-
-
-class VerifyTest(base.CommandTestCase):
-    command_class = verify.VerifyKeypair
-
-    def test_match_and_mismatch(self):
-        key = keys.generate('ed25519')
-        path = self.write('id', keys.serialize_private_key(key))
-        self.api_get.return_value = fakes.keypair(
-            'k', keys.public_key_of(key).openssh)
-        self.assertEqual(0, self.run_cmd('k', '--private-key', path))
-        self.assertIn('matches', self.app.stdout.getvalue())
-        self.api_get.return_value = fakes.keypair('k')
-        err = self.assertRaises(exceptions.CommandError, self.run_cmd,
-                                'k', '--private-key', path)
-        self.assertIn('does not match', str(err))
-        self.assertEqual(2, str(err).count('SHA256:'))
-
-    def test_exit_codes_0_match_1_mismatch_2_no_answer(self):
-        key = keys.generate('ed25519')
-        path = self.write('id', keys.serialize_private_key(key))
-        self.api_get.return_value = fakes.keypair(
-            'k', keys.public_key_of(key).openssh)
-        parsed = self.parse('k', '--private-key', path, name='k',
-                            private_key=path, passphrase_file=None)
-        self.assertEqual(verify.MATCH, self.cmd.run(parsed))
-        self.api_get.return_value = fakes.keypair('k')
-        self.assertRaises(verify.Mismatch, self.cmd.run,
-                          self.parse('k', '--private-key', path))
-        self.api_get.side_effect = fakes.http_error(404, 'Keypair k not '
-                                                    'found')
-        self.assertEqual(verify.ERROR,
-                         self.cmd.run(self.parse('k', '--private-key', path)))
-        self.assertIn('404', self.app.stderr.getvalue())
-        self.assertEqual(verify.ERROR, self.cmd.run(self.parse(
-            'k', '--private-key', self.path('missing'))))
-        self.assertIn('does not exist', self.app.stderr.getvalue())
-        # One line for each of the two runs without an answer.
-        self.assertEqual(2, len(self.app.stderr.getvalue().splitlines()))
-
-    def test_an_empty_passphrase_file_is_not_read_for_a_plain_key(self):
-        key = keys.generate('ed25519')
-        path = self.write('id', keys.serialize_private_key(key))
-        empty = self.write('empty', b'')
-        self.api_get.return_value = fakes.keypair(
-            'k', keys.public_key_of(key).openssh)
-        self.assertEqual(verify.MATCH, self.run_cmd(
-            'k', '--private-key', path, '--passphrase-file', empty))
-        encrypted = self.write('enc', keys.serialize_private_key(
-            key, 'openssh', b'pw'))
-        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
-                                  'k', '--private-key', encrypted,
-                                  '--passphrase-file', empty)
-        self.assertIn('empty', str(error))
-
-    def test_a_failed_login_is_no_answer_exit_2(self):
-        path = self.write('id', keys.serialize_private_key(
-            keys.generate('ed25519')))
-        with mock.patch.object(self.app, 'prepare_to_run_command',
-                               side_effect=ks_exceptions.Unauthorized(
-                                   'The request you have made requires '
-                                   'authentication. (HTTP 401)')):
-            self.assertEqual(verify.ERROR, self.cmd.run(
-                self.parse('k', '--private-key', path)))
-        self.assertIn('HTTP 401', self.app.stderr.getvalue())
-        self.api_get.assert_not_called()
-        self.assertFalse(verify.VerifyKeypair.auth_required)
-
-
-class LoginTest(base.CommandTestCase):
-    """Every command logs in as its first step: a failure is one line."""
-
-    command_class = query.ListKeypair
-
-    def test_an_unreachable_identity_service_is_one_line_naming_it(self):
-        self.app.cloud = mock.Mock(config={'auth': {
-            'auth_url': 'http://keystone.example:5000/v3'}})
-        discovery = logging.getLogger('keystoneauth.identity.generic.base')
-        level = discovery.level
-
-        def login(cmd):
-            self.assertTrue(cmd.auth_required)
-            discovery.warning('Failed to discover available identity '
-                              'versions')  # swallowed: the error says it
-            raise ks_exceptions.ConnectFailure('Unable to establish '
-                                               'connection')
-
-        log = self.useFixture(fixtures.FakeLogger())
-        with mock.patch.object(self.app, 'prepare_to_run_command',
-                               side_effect=login):
-            error = self.assertRaises(exceptions.CommandError, self.cmd.run,
-                                      self.parse())
-        self.assertEqual('cannot log in at http://keystone.example:5000/v3: '
-                         'cannot connect to the cloud (connection refused '
-                         'or reset)', str(error))
-        self.assertNotIn('discover', log.output)
-        self.assertEqual(level, discovery.level)
-        self.api_list.assert_not_called()
-
-    def setUp(self):
-        super().setUp()
-        self.api_list = self.patch_api('list_')
-        self.api_list.return_value = ('2.10', [])
-
-    def test_an_identity_service_failing_at_login_is_one_line(self):
-        self.app.cloud = mock.Mock(config={'auth': {
-            'auth_url': 'http://keystone.example/v3'}})
-        with mock.patch.object(self.app, 'prepare_to_run_command',
-                               side_effect=ks_exceptions.InternalServerError(
-                                   'Internal Server Error', http_status=500)):
-            error = self.assertRaises(exceptions.CommandError, self.cmd.run,
-                                      self.parse())
-        self.assertEqual('cannot log in at http://keystone.example/v3: '
-                         'Internal Server Error (HTTP 500)', str(error))
-
-    def test_osc_does_not_log_in_before_the_command(self):
-        for command_class in (create.CreateKeypair, create.ImportKeypair,
-                              query.ListKeypair, query.ShowKeypair,
-                              delete.DeleteKeypair, verify.VerifyKeypair,
-                              ssh.SshKeypair):
-            self.assertFalse(command_class.auth_required, command_class)
