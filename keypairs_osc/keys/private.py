@@ -144,8 +144,10 @@ def load_private_key(data: bytes, passphrase: bytes | None = None
         raise InvalidKey('not a private key in OpenSSH, PEM or PKCS#8 form')
     try:
         key = loader(data, password=passphrase)
-    except TypeError as exc:
-        if 'not encrypted' in str(exc):  # a passphrase given but not needed
+    except TypeError:
+        # cryptography's TypeError: a passphrase given for a key that has
+        # none (load it without), or none given for one that needs it.
+        if passphrase is not None:
             return load_private_key(data, None)
         raise PassphraseRequired('the private key is encrypted; a '
                                  'passphrase is needed')

@@ -80,7 +80,7 @@ class CommandTestCase(osc_base.TestCommand, TestCase):
         manager.compute = compute_proxy()
         manager.sdk_connection.identity = mock.Mock(
             spec=identity_v3.Proxy, api_version='3')
-        # osc-lib before 4.7 leaves auth_ref None: the login's, ours.
+        # osc-lib 4.6.0 (our floor) leaves auth_ref None: give it a user.
         manager.auth_ref = mock.Mock(user_id=USER_ID)
         self.app.stdin = io.StringIO()
         self.app.stdout = io.StringIO()
