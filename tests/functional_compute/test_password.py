@@ -10,22 +10,19 @@ from the compute API and decrypts it with the private key.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import secrets
 import threading
 import time
-import urllib.request
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from keypairs_osc import keys
-from tests.functional_compute import test_login
+from tests.functional_compute.base import ComputeTestCase
 
 
-class WindowsPasswordTest(test_login.ComputeTestCase):
+class WindowsPasswordTest(ComputeTestCase):
 
     def setUp(self):
         super().setUp()
@@ -51,16 +48,7 @@ class WindowsPasswordTest(test_login.ComputeTestCase):
             next(iter(meta['public_keys'].values())).encode())
         encrypted = base64.b64encode(public.encrypt(
             self.password.encode(), padding.PKCS1v15()))
-        signature = hmac.new(self.info['metadata_secret'].encode(),
-                             server.id.encode(), hashlib.sha256).hexdigest()
-        request = urllib.request.Request(
-            self.info['metadata_url'].rstrip('/')
-            + '/openstack/latest/password', data=encrypted, method='POST',
-            headers={'X-Instance-ID': server.id,
-                     'X-Tenant-ID': server.project_id,
-                     'X-Instance-ID-Signature': signature})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            self.assertEqual(200, response.status)
+        self.metadata(server, '/openstack/latest/password', post=encrypted)
 
     def show(self, server, *extra: str, expect: int = 0):
         return self.openstack('server', 'password', 'show', server.id,
