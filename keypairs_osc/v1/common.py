@@ -6,7 +6,7 @@ import argparse
 import functools
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cliff import columns as cliff_columns
 from keystoneauth1 import exceptions as ks_exceptions
@@ -24,6 +24,10 @@ from keypairs_osc import passphrase
 from keypairs_osc import problem
 from keypairs_osc import record
 from keypairs_osc import securefile
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.serialization import (
+        SSHPrivateKeyTypes)
 
 LOG = logging.getLogger(__name__)
 
@@ -210,14 +214,18 @@ def key_details(keypair: Any) -> dict[str, Any]:
             'comment': info.comment}
 
 
-def load_private_key(path: str,
-                     parsed_args: argparse.Namespace) -> keys.PublicKeyInfo:
-    """The public half of a local private key, decrypting it if needed."""
+def load_private_key(path: str, parsed_args: argparse.Namespace
+                     ) -> SSHPrivateKeyTypes:
+    """The local private key in ``path``, decrypted if it needs to be.
+
+    The passphrase comes from the options (``passphrase.add_options``), and
+    is asked for only when the key is encrypted.
+    """
     data = securefile.read_input(path, 'private key')
     with problem.about(f'private key {path}'):
         secret = passphrase.for_existing_key(
             parsed_args, keys.private_key_is_encrypted(data), path)
-        return keys.public_key_of(keys.load_private_key(data, secret))
+        return keys.load_private_key(data, secret)
 
 
 def cloud_id(app: Any) -> str:

@@ -274,7 +274,8 @@ class ImportKeypair(common.ShowOne):
     def _from_private_key(self,
                           parsed_args: argparse.Namespace
                           ) -> keys.PublicKeyInfo:
-        return common.load_private_key(parsed_args.private_key, parsed_args)
+        return keys.public_key_of(
+            common.load_private_key(parsed_args.private_key, parsed_args))
 
     def _existing_same_key(self, parsed_args: argparse.Namespace,
                            info: keys.PublicKeyInfo,

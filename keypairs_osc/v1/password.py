@@ -13,8 +13,6 @@ from keypairs_osc import api
 from keypairs_osc import errors
 from keypairs_osc import keys
 from keypairs_osc import passphrase
-from keypairs_osc import problem
-from keypairs_osc import securefile
 from keypairs_osc.v1 import common
 from keypairs_osc.v1 import server_key
 
@@ -40,15 +38,6 @@ def _not_rsa(what: str, algorithm: str) -> exceptions.CommandError:
         'encrypt the password with an RSA key only; create one with '
         '"openstack keypair create --key-type rsa --private-key <file> '
         '<name>" and boot the server with it')
-
-
-def _load_private_key(path: str, parsed_args: argparse.Namespace) -> Any:
-    """The private key object in ``path``, decrypted if needed."""
-    data = securefile.read_input(path, 'private key')
-    with problem.about(f'private key {path}'):
-        secret = passphrase.for_existing_key(
-            parsed_args, keys.private_key_is_encrypted(data), path)
-        return keys.load_private_key(data, secret)
 
 
 class ShowServerPassword(server_key.OnServer, common.ShowOne):
@@ -92,7 +81,7 @@ class ShowServerPassword(server_key.OnServer, common.ShowOne):
             raise _not_rsa(keypair, stored.info.algorithm)
         path = parsed_args.private_key or server_key.recorded_key(
             self.app, server, '--private-key')
-        private_key = _load_private_key(path, parsed_args)
+        private_key = common.load_private_key(path, parsed_args)
         local = keys.public_key_of(private_key)
         expected = stored.fingerprint_sha256
         if expected is not None and expected != local.fingerprint_sha256:

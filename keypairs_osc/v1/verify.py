@@ -58,7 +58,7 @@ class VerifyKeypair(common.Command):
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         common.precheck_name(parsed_args.name)
         path = parsed_args.private_key
-        local = common.load_private_key(path, parsed_args)
+        local = keys.public_key_of(common.load_private_key(path, parsed_args))
         user_id = common.resolve_user_id(self.app, parsed_args)
         keypair = api.get(self.app.client_manager.compute, parsed_args.name,
                           user_id=user_id)
