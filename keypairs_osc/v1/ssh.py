@@ -84,7 +84,7 @@ def _split_at_double_dash(parser: argparse.ArgumentParser) -> None:
     parser.parse_known_args = split  # type: ignore[method-assign]
 
 
-class SshKeypair(common.Command):
+class SshKeypair(server_key.OnServer, common.Command):
     """Log in to a server with the private key of its key pair.
 
     The key is --identity, or the file that "keypair create --private-key"
@@ -95,8 +95,6 @@ class SshKeypair(common.Command):
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
-        parser.add_argument('server', metavar='<server>',
-                            help='Server (name or ID)')
         parser.add_argument('--identity', '-i', '--private-key',
                             metavar='<file>', dest='identity',
                             help='Private key file to use instead of the '
@@ -138,13 +136,8 @@ class SshKeypair(common.Command):
         _split_at_double_dash(parser)
         return parser
 
-    def subject(self, parsed_args: argparse.Namespace) -> str:
-        return f'server {parsed_args.server!r}'
-
     def take_action(self, parsed_args: argparse.Namespace) -> int:
-        compute = self.app.client_manager.compute
-        server = compute.find_server(parsed_args.server,
-                                     ignore_missing=False, details=True)
+        server = self.find_server(parsed_args)
         identity = parsed_args.identity or server_key.recorded_key(
             self.app, server, '--identity')
         self._check_key(server, identity)
