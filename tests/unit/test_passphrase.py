@@ -167,3 +167,25 @@ class ExistingKeyPassphraseTest(PassphraseTestCase):
                            passphrase.for_existing_key,
                            options(ask_passphrase=True), True, 'key',
                            Terminal())
+
+
+class TerminalTest(base.TestCase):
+    """Asking needs a terminal: /dev/tty, or else a stdin that is one."""
+
+    def test_dev_tty_that_opens_is_a_terminal_and_is_closed_again(self):
+        opened = self.useFixture(fixtures.MockPatchObject(
+            passphrase.os, 'open', return_value=99)).mock
+        closed = self.useFixture(fixtures.MockPatchObject(
+            passphrase.os, 'close')).mock
+        self.assertTrue(passphrase._terminal_available())
+        opened.assert_called_once_with('/dev/tty', os.O_RDWR)
+        closed.assert_called_once_with(99)
+
+    def test_without_dev_tty_stdin_decides(self):
+        self.useFixture(fixtures.MockPatchObject(
+            passphrase.os, 'open', side_effect=OSError('no tty')))
+        for isatty in (True, False):
+            stdin = self.useFixture(fixtures.MockPatchObject(
+                passphrase.sys, 'stdin')).mock
+            stdin.isatty.return_value = isatty
+            self.assertIs(isatty, passphrase._terminal_available())
