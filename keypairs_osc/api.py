@@ -129,20 +129,31 @@ def list_(proxy: Any, user_id: str | None = None, limit: int | None = None,
     def request(version: str | None) -> list[Keypair]:
         found: list[Keypair] = []
         page_query = dict(query)
+        #: Where to go on from if the key pair a page went on from is
+        #: deleted meanwhile (Nova answers 400 for a marker it cannot find):
+        #: the names listed before it, then the caller's own marker.
+        earlier: list[str | None] = []
         while True:
             response = proxy.get('/os-keypairs', params=page_query,
                                  microversion=version, raise_exc=False)
+            if response.status_code == 400 and earlier:
+                page_query['marker'] = earlier.pop()
+                if page_query['marker'] is None:
+                    del page_query['marker']
+                continue
             sdk_exceptions.raise_from_response(response)
             body = response.json()
             page = [Keypair.existing(**item)
                     for item in body.get('keypairs', [])]
-            found.extend(page)
+            listed = {keypair.name for keypair in found}
+            found.extend(k for k in page if k.name not in listed)
             if max_items is not None and len(found) >= max_items:
                 return found[:max_items]
             links = body.get('keypairs_links') or []
             if not page or not any(link.get('rel') == 'next'
                                    for link in links):
                 return found
+            earlier = [query.get('marker')] + [k.name for k in found[:-1]]
             page_query['marker'] = page[-1].name
 
     needs = _needs(bool(user_id) or other_user, paging=paging)

@@ -22,6 +22,19 @@ def _page(names_, next_marker=None):
     return fakes.response(200, body)
 
 
+def _answering(proxy, *responses) -> list:
+    """Answer the list's GETs in turn; the markers they sent, as sent."""
+    markers = []
+    answers = iter(responses)
+
+    def get(url, params, **kwargs):
+        markers.append(params.get('marker'))
+        return next(answers)
+
+    proxy.get.side_effect = get
+    return markers
+
+
 class CreateRequestTest(base.TestCase):
 
     def created(self, proxy):
@@ -142,6 +155,28 @@ class ListRequestTest(base.TestCase):
         self.assertEqual(['a', 'b', 'c'], [k.name for k in found])
         second = proxy.get.call_args_list[1].kwargs['params']
         self.assertEqual({'limit': 2, 'marker': 'b'}, second)
+
+    def test_a_marker_deleted_between_pages_goes_on_from_an_earlier_one(self):
+        # Another client deletes 'b' after the first page: Nova refuses it
+        # as a marker (400), and the list goes on from 'a' without repeats.
+        proxy = base.compute_proxy()
+        gone = fakes.response(400, {'badRequest': {
+            'message': 'Marker b could not be found.', 'code': 400}})
+        markers = _answering(proxy, _page(['a', 'b'], 'b'), gone,
+                             _page(['c', 'd'], 'd'), _page([]))
+        _, found = api.list_(proxy, limit=2)
+        self.assertEqual(['a', 'b', 'c', 'd'], [k.name for k in found])
+        self.assertEqual([None, 'b', 'a', 'd'], markers)
+
+    def test_every_earlier_marker_gone_starts_again_from_the_callers(self):
+        proxy = base.compute_proxy()
+        gone = fakes.response(400, {'badRequest': {
+            'message': 'Marker could not be found.', 'code': 400}})
+        markers = _answering(proxy, _page(['b', 'c'], 'c'), gone, gone,
+                             _page(['d']))
+        _, found = api.list_(proxy, limit=2, marker='a')
+        self.assertEqual(['b', 'c', 'd'], [k.name for k in found])
+        self.assertEqual(['a', 'c', 'b', 'a'], markers)
 
     def test_max_items_stops_early(self):
         proxy = base.compute_proxy()
