@@ -39,6 +39,16 @@ def record_path() -> str:
     return os.path.join(base, 'keypairs-osc', 'keys.json')
 
 
+def known_hosts_path(server_id: str) -> str:
+    """The known_hosts file of one server's pinned host keys.
+
+    Beside the record, one per server (by ID, never by name or address: a
+    name can be reused, an address given to another server).
+    """
+    return os.path.join(os.path.dirname(record_path()), 'known_hosts',
+                        server_id)
+
+
 def _key(cloud: str, user_id: str | None, name: str) -> str:
     return f'{cloud} {user_id or "-"} {name}'
 

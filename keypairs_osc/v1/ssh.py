@@ -11,57 +11,13 @@ from typing import Any
 
 from osc_lib import exceptions
 
-from keypairs_osc import errors
 from keypairs_osc import keys
 from keypairs_osc import securefile
 from keypairs_osc.v1 import common
+from keypairs_osc.v1 import reach
 from keypairs_osc.v1 import server_key
 
 LOG = logging.getLogger(__name__)
-
-#: Default login of common cloud images, by their ``os_distro`` property.
-DISTRO_USERS = {
-    'almalinux': 'almalinux', 'alpine': 'alpine', 'arch': 'arch',
-    'centos': 'centos', 'cirros': 'cirros', 'debian': 'debian',
-    'fedora': 'fedora', 'fedora-coreos': 'core', 'freebsd': 'freebsd',
-    'opensuse': 'opensuse', 'rhel': 'cloud-user', 'rocky': 'rocky',
-    'sles': 'sles', 'ubuntu': 'ubuntu',
-}
-
-
-def pick_address(addresses: dict, address_type: str,
-                 families: list[int]) -> str:
-    """An address of the server, chosen as core's ``server ssh`` does."""
-    wanted = {'public': 'floating', 'private': 'fixed'}.get(address_type,
-                                                           address_type)
-    for entry in (addresses or {}).get(address_type, []):
-        if isinstance(entry, dict) and int(entry.get('version', 0)) in \
-                families:
-            return entry['addr']
-    for entries in (addresses or {}).values():
-        for entry in entries:
-            if (isinstance(entry, dict)
-                    and entry.get('OS-EXT-IPS:type') == wanted
-                    and int(entry.get('version', 0)) in families):
-                return entry['addr']
-    raise exceptions.CommandError(
-        f'no {address_type} IPv{"/".join(map(str, families))} address '
-        'found; give --address, --private or --address-type')
-
-
-def login_for(image: Any) -> str | None:
-    """The image's admin user, from its properties."""
-    if image is None:
-        return None
-    properties = dict(getattr(image, 'properties', None) or {})
-    for source in (properties, image):
-        getter = (source.get if isinstance(source, dict)
-                  else lambda k, s=source: getattr(s, k, None))
-        if getter('os_admin_user'):
-            return str(getter('os_admin_user'))
-    distro = properties.get('os_distro') or getattr(image, 'os_distro', None)
-    return DISTRO_USERS.get(str(distro).lower()) if distro else None
-
 
 def _split_at_double_dash(parser: argparse.ArgumentParser) -> None:
     """Everything after the first ``--`` goes to ssh, wherever options are.
@@ -115,21 +71,7 @@ class SshKeypair(server_key.OnServer, common.Command):
                                  '"server ssh"')
         parser.add_argument('-v', dest='verbose', action='store_true',
                             help='Ask ssh for debugging output (ssh -v)')
-        family = parser.add_mutually_exclusive_group()
-        family.add_argument('-4', dest='ipv4', action='store_true',
-                            help='Use only IPv4 addresses')
-        family.add_argument('-6', dest='ipv6', action='store_true',
-                            help='Use only IPv6 addresses')
-        kind = parser.add_mutually_exclusive_group()
-        kind.add_argument('--public', dest='address_type',
-                          action='store_const', const='public',
-                          default='public', help='Use a public address')
-        kind.add_argument('--private', dest='address_type',
-                          action='store_const', const='private',
-                          help='Use a private address')
-        kind.add_argument('--address-type', metavar='<address-type>',
-                          dest='address_type',
-                          help='Use another address type (network name)')
+        reach.add_address_options(parser)
         parser.add_argument('ssh_args', nargs='*',
                             metavar='-- <ssh arguments>',
                             help='Arguments for ssh, after "--"')
@@ -144,11 +86,8 @@ class SshKeypair(server_key.OnServer, common.Command):
         if parsed_args.address:
             address = parsed_args.address
         else:
-            families = [4] if parsed_args.ipv4 else [6] if \
-                parsed_args.ipv6 else [4, 6]
-            address = pick_address(server.addresses, parsed_args.address_type,
-                                   families)
-        login = parsed_args.login or self._image_login(server)
+            address = reach.choose_address(server, parsed_args)
+        login = parsed_args.login or reach.image_login(self.app, server)
         ssh = shutil.which('ssh')
         if ssh is None:
             raise exceptions.CommandError('ssh is not installed')
@@ -187,21 +126,3 @@ class SshKeypair(server_key.OnServer, common.Command):
             raise exceptions.CommandError(
                 f'{identity} ({local}) is not the private key of key pair '
                 f'{server.key_name!r} ({expected})')
-
-    def _image_login(self, server: Any) -> str:
-        image_id = (server.image or {}).get('id') if isinstance(
-            server.image, dict) else getattr(server.image, 'id', None)
-        image = None
-        if image_id:
-            try:
-                image = self.app.client_manager.sdk_connection.image.get_image(
-                    image_id)
-            except errors.REPORTED as exc:
-                LOG.debug('Could not read image %s: %s', image_id, exc)
-        login = login_for(image)
-        if login is None:
-            raise exceptions.CommandError(
-                f'cannot tell the login name for server {server.name!r} '
-                "(its image names no os_admin_user or known os_distro); "
-                'give --login')
-        return login
