@@ -82,6 +82,8 @@ class SshConfigKeypair(common.Lister):
         display = parsed_args.file or sshconfig_file.default_path()
         prefix = sshconfig.check_prefix(parsed_args.prefix) \
             if parsed_args.prefix else ''
+        if parsed_args.login is not None:
+            sshconfig.checked_login(parsed_args.login)
         user_id = common.own_user_id(self.app)
         if not user_id:
             raise exceptions.CommandError(
@@ -190,11 +192,13 @@ class SshConfigKeypair(common.Lister):
                        ' address') from None
         login = parsed_args.login or self._login(server, logins)
         known_hosts = record.known_hosts_path(server.id)
-        return sshconfig.HostEntry(
+        host_entry = sshconfig.HostEntry(
             host=host, server_name=server.name or '', server_id=server.id,
             address=address, login=login, identity_file=entry.path,
             known_hosts=known_hosts if os.path.isfile(known_hosts) else None,
             port=parsed_args.port)
+        sshconfig.host_lines(host_entry)  # Unwritable: this server skipped
+        return host_entry
 
     def _login(self, server: Any,
                logins: dict[str | None, str | None]) -> str:
