@@ -1,4 +1,4 @@
-"""Which servers were booted with a key pair.
+"""Which servers were booted with a key pair; what a server's console shows.
 
 Nova filters servers by ``key_name`` for ordinary users from microversion
 2.83 (below that the filter is silently ignored and every server comes
@@ -142,3 +142,27 @@ def _list(proxy: Any, version: str, params: dict[str, Any],
         if not page or not any(link.get('rel') == 'next' for link in links):
             return found
         params['marker'] = page[-1].get('id')
+
+
+class ConsoleUnavailable(problem.Problem):
+    """The compute API gives no console output for the server."""
+
+    names_its_subject = False
+
+
+def console_output(proxy: Any, server: Any) -> str:
+    """The server's console output, in one request.
+
+    A cloud or a server without a console log (the fake driver's fixed
+    text aside, Nova answers 404, 409 for a server not running, 501 for a
+    driver without one; a policy may forbid it: 403) is
+    :class:`ConsoleUnavailable`, never a failure of the command.
+    """
+    try:
+        answer = proxy.get_server_console_output(server)
+    except sdk_exceptions.HttpException as exc:
+        raise ConsoleUnavailable(
+            f'its console output is unavailable: {errors.explain(exc)}'
+        ) from exc
+    output = answer.get('output') if isinstance(answer, dict) else None
+    return output if isinstance(output, str) else ''

@@ -11,8 +11,11 @@ from typing import Any
 
 from osc_lib import exceptions
 
+from keypairs_osc import hostkeys
 from keypairs_osc import keys
+from keypairs_osc import pinning
 from keypairs_osc import securefile
+from keypairs_osc import servers
 from keypairs_osc.v1 import common
 from keypairs_osc.v1 import reach
 from keypairs_osc.v1 import server_key
@@ -45,8 +48,10 @@ class SshKeypair(server_key.OnServer, common.Command):
 
     The key is --identity, or the file that "keypair create --private-key"
     or "keypair import --private-key" saved for the server's key pair; its
-    public half must match the key pair. Runs the system's ssh; arguments
-    after "--" go to ssh. Nothing secret is put on ssh's command line.
+    public half must match the key pair. The server's SSH host keys, as
+    its console output shows them, are pinned on this machine and ssh
+    accepts no others. Runs the system's ssh; arguments after "--" go to
+    ssh. Nothing secret is put on ssh's command line.
     """
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -71,6 +76,16 @@ class SshKeypair(server_key.OnServer, common.Command):
                                  '"server ssh"')
         parser.add_argument('-v', dest='verbose', action='store_true',
                             help='Ask ssh for debugging output (ssh -v)')
+        parser.add_argument('--repin', action='store_true',
+                            help='Replace the host keys pinned for the '
+                                 'server with those its console shows now '
+                                 '(after a rebuild, which gives the server '
+                                 'new host keys)')
+        parser.add_argument('--require-pinned', action='store_true',
+                            help='Refuse to log in when no host keys are '
+                                 'pinned for the server and its console '
+                                 'shows none, instead of leaving the host '
+                                 'key check to ssh\'s own known_hosts')
         reach.add_address_options(parser)
         parser.add_argument('ssh_args', nargs='*',
                             metavar='-- <ssh arguments>',
@@ -91,12 +106,17 @@ class SshKeypair(server_key.OnServer, common.Command):
         ssh = shutil.which('ssh')
         if ssh is None:
             raise exceptions.CommandError('ssh is not installed')
+        pinned = self._pinned_host_keys(server, parsed_args)
         argv = [ssh, '-i', identity, '-o', 'IdentitiesOnly=yes',
                 '-l', login]
         if parsed_args.port:
             argv += ['-p', str(parsed_args.port)]
+        # ssh takes the first value given for an option: the user's -o
+        # options come before the pinned host keys' and win.
         for option in parsed_args.option:
             argv += ['-o', option]
+        for name, value in pinned.items():
+            argv += ['-o', f'{name}={value}']
         if parsed_args.verbose:
             argv.append('-v')
         argv += [address, *parsed_args.ssh_args]
@@ -126,3 +146,70 @@ class SshKeypair(server_key.OnServer, common.Command):
             raise exceptions.CommandError(
                 f'{identity} ({local}) is not the private key of key pair '
                 f'{server.key_name!r} ({expected})')
+
+    def _pinned_host_keys(self, server: Any,
+                          parsed_args: argparse.Namespace) -> dict[str, str]:
+        """Pin the host keys the console shows; ssh's options to check them.
+
+        The console's keys are pinned when none are yet (or with
+        --repin), and must be the pinned ones otherwise. Without keys on
+        the console the pinned ones still count; with none at all, ssh's
+        own known_hosts decides, after one line saying so, unless
+        --require-pinned refuses.
+        """
+        try:
+            pinned = pinning.read_pinned(server.id)
+        except securefile.FileProblem:
+            if not parsed_args.repin:
+                raise
+            pinned = None  # damaged: --repin replaces it
+        try:
+            shown = hostkeys.from_console(servers.console_output(
+                self.app.client_manager.compute, server))
+            missing = _why_no_keys(shown)
+        except servers.ConsoleUnavailable as exc:
+            shown, missing = None, str(exc)
+        if shown is not None and shown.keys:
+            for reason in shown.skipped:
+                LOG.debug('Left out of the console\'s host keys: %s',
+                          reason)
+            same = pinned is not None and hostkeys.same_keys(pinned,
+                                                             shown.keys)
+            if pinned is None or (parsed_args.repin and not same):
+                kept = pinning.write_pinned(server.id, shown.keys,
+                                            replace=parsed_args.repin)
+                self.app.stderr.write(
+                    f'{self.subject(parsed_args)}: pinned its host keys '
+                    f'from its console output: '
+                    f'{hostkeys.fingerprints(shown.keys)}'
+                    + (f' (the keys pinned before are kept in {kept})'
+                       if kept else '') + '\n')
+            elif not same:
+                raise hostkeys.HostKeyProblem(
+                    f'its console shows host keys '
+                    f'{hostkeys.fingerprints(shown.keys)}, not those pinned '
+                    f'on this machine, {hostkeys.fingerprints(pinned)}; '
+                    'refusing to connect. If the server was rebuilt, pin '
+                    'the new keys with --repin')
+        elif parsed_args.repin:
+            raise hostkeys.HostKeyProblem(f'cannot re-pin: {missing}')
+        elif pinned is None:
+            if parsed_args.require_pinned:
+                raise hostkeys.HostKeyProblem(
+                    f'no host keys are pinned for it and {missing}; '
+                    '--require-pinned refuses to connect')
+            self.app.stderr.write(
+                f'{self.subject(parsed_args)}: no host keys to pin: '
+                f'{missing}; ssh checks the host key with your known_hosts '
+                'as usual\n')
+            return {}
+        return pinning.pinned_options(server.id)
+
+
+def _why_no_keys(shown: hostkeys.ConsoleKeys | None) -> str:
+    """Why the console gives no host key to pin."""
+    if shown is None:
+        return (f'its console output shows no "{hostkeys.BEGIN}" block')
+    why = '; '.join(dict.fromkeys(shown.skipped)) or 'it is empty'
+    return (f'the host key block of its console output holds no usable '
+            f'key ({why})')

@@ -14,12 +14,19 @@ from keypairs_osc import keys
 from keypairs_osc import record
 from keypairs_osc.v1 import ssh
 from tests.unit import base
+from tests.unit import consoles
 from tests.unit import fakes
 
 CLOUD = 'http://nova.example/v2.1'
 
 
-class SshTest(base.CommandTestCase):
+class SshCase(base.CommandTestCase):
+    """keypair ssh with a server, its key pair and a recorded key.
+
+    The console is the fake driver's, with no host keys: ssh's own
+    known_hosts decides, as before host keys were pinned.
+    """
+
     command_class = ssh.SshKeypair
 
     def setUp(self):
@@ -40,6 +47,8 @@ class SshTest(base.CommandTestCase):
                                 'OS-EXT-IPS:type': 'floating'}]})
         compute = self.app.client_manager.compute
         compute.find_server.return_value = self.server
+        compute.get_server_console_output.return_value = {
+            'output': consoles.FAKE_DRIVER}
         image = mock.Mock(properties={'os_distro': 'ubuntu'},
                           spec=['properties'])
         self.app.client_manager.sdk_connection.image.get_image.return_value \
@@ -50,6 +59,9 @@ class SshTest(base.CommandTestCase):
 
     def argv(self):
         return self.call.call_args.args[0]
+
+
+class SshTest(SshCase):
 
     def test_recorded_key_image_login_and_public_address(self):
         self.assertEqual(0, self.run_cmd('web', '--', 'echo', 'ok'))
