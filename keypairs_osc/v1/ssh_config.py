@@ -187,9 +187,10 @@ class SshConfigKeypair(common.Lister):
         try:
             address = reach.choose_address(server, parsed_args)
         except exceptions.CommandError:
-            raise Skip(f'no {parsed_args.address_type} '
-                       f'IPv{"/".join(map(str, reach.families(parsed_args)))}'
-                       ' address') from None
+            versions = '/'.join(map(str, reach.families(parsed_args)))
+            raise Skip(f'no {parsed_args.address_type} IPv{versions} '
+                       'address (give --private or --address-type)'
+                       ) from None
         login = parsed_args.login or self._login(server, logins)
         known_hosts = record.known_hosts_path(server.id)
         host_entry = sshconfig.HostEntry(
