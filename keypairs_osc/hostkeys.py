@@ -161,11 +161,12 @@ def _joins(parts: list[str]) -> Iterable[str]:
 
     The console cuts where the column ends: inside the base64 (the parts
     join without a space) or at the space before the comment, which is
-    then lost (one join needs it back).
+    then lost. Only the newest cut can be that one: with the space at an
+    earlier cut, the key was complete before this part came.
     """
     yield ''.join(parts)
-    for at in range(1, len(parts)):
-        yield ''.join(parts[:at]) + ' ' + ''.join(parts[at:])
+    if len(parts) > 1:
+        yield ''.join(parts[:-1]) + ' ' + parts[-1]
 
 
 def _complete(parts: list[str]) -> keys.PublicKeyInfo | None:
