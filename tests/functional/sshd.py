@@ -1,5 +1,7 @@
-"""A real OpenSSH server on 127.0.0.1 with a configuration of its own.
+"""A real OpenSSH server on loopback with a configuration of its own.
 
+It listens on 127.0.0.1 unless told another address (any 127.0.0.0/8
+address is local on Linux: the compute suite gives each server's own).
 Its own host key, its own ``authorized_keys``, StrictModes on and password
 logins off: a login succeeds only with the right private key, and only if
 the files are as private as sshd demands.
@@ -70,7 +72,7 @@ def _quoted(path: str) -> str:
 
 
 class SSHServer:
-    def __init__(self):
+    def __init__(self, address: str = '127.0.0.1'):
         if not os.path.exists(SSHD):
             raise RuntimeError('sshd is not installed; run '
                                'tools/ensure-debian-packages openssh-server')
@@ -78,20 +80,23 @@ class SSHServer:
         os.chmod(self.dir, 0o700)
         self.authorized_keys = os.path.join(self.dir, 'authorized_keys')
         self.user = getpass.getuser()
-        self.port = _free_port()
+        #: The only address it listens on, and a port free there.
+        self.address = address
+        self.port = _free_port(address)
+        #: Its private host key; the public one is beside it (``.pub``).
+        self.host_key = os.path.join(self.dir, 'host_ed25519')
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> SSHServer:
-        host_key = os.path.join(self.dir, 'host_ed25519')
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
-                        host_key], check=True)
+                        self.host_key], check=True)
         self.authorize([])
         config = os.path.join(self.dir, 'sshd_config')
         with open(config, 'w') as f:
             f.write(f"""\
 Port {self.port}
-ListenAddress 127.0.0.1
-HostKey {_quoted(host_key)}
+ListenAddress {self.address}
+HostKey {_quoted(self.host_key)}
 PidFile {_quoted(os.path.join(self.dir, 'sshd.pid'))}
 AuthorizedKeysFile {_quoted(self.authorized_keys)}
 StrictModes yes
@@ -113,7 +118,8 @@ LogLevel VERBOSE
             if self.proc.poll() is not None:
                 raise RuntimeError(f'sshd exited: {self.log_tail()}')
             try:
-                with socket.create_connection(('127.0.0.1', self.port), 1):
+                with socket.create_connection((self.address, self.port),
+                                              1):
                     return self
             except OSError:
                 time.sleep(0.1)
@@ -158,13 +164,13 @@ LogLevel VERBOSE
             argv += ['-o', 'BatchMode=no']
         else:
             argv += ['-o', 'BatchMode=yes']
-        argv += [f'{self.user}@127.0.0.1', command]
+        argv += [f'{self.user}@{self.address}', command]
         return subprocess.run(argv, capture_output=True, text=True, env=env,
                               stdin=subprocess.DEVNULL, timeout=60,
                               check=False)
 
 
-def _free_port() -> int:
+def _free_port(address: str) -> int:
     with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
+        s.bind((address, 0))
         return s.getsockname()[1]

@@ -20,6 +20,12 @@ RABBIT_DIR = HOME / 'rabbitmq'
 LOG_DIR = HOME / 'log'
 VENV = HOME / 'venv'
 INFO_FILE = HOME / 'compute.json'
+#: Console output per instance: ``CONSOLE_DIR/<instance uuid>``, written by
+#: tests as a guest would print it, served by in_venv/nova-compute.py.
+CONSOLE_DIR = DATA / 'console'
+#: The ML2 mechanism driver that binds ports without agents (in_venv/
+#: devcloud_ml2.py; found through the dist-info directory beside it).
+MECHANISM_DRIVER = 'devcloud_bind_all'
 NOVA_HOST = 'devcloud'            # [DEFAULT] host of every Nova service
 
 # WSGI applications, each under its own gunicorn.
@@ -104,6 +110,7 @@ def configure(state: dict) -> None:
               'glance/staging', 'glance/tasks'):
         (DATA / d).mkdir(parents=True, exist_ok=True)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
+    CONSOLE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     write = write_private
     # nova-compute's local node identity (see in_venv/nova-compute.py).
     (DATA / 'nova' / 'compute_id').write_text(f'{uuid.uuid4()}\n')
@@ -164,11 +171,11 @@ lock_path = {DATA}/neutron/lock
 {auth_section(state, 'neutron', authtoken=True)}\
 [nova]
 {auth_section(state, 'nova')}""")
-    write(ETC / 'neutron' / 'ml2_conf.ini', """\
+    write(ETC / 'neutron' / 'ml2_conf.ini', f"""\
 [ml2]
 type_drivers = flat,local
 project_network_types = local
-mechanism_drivers =
+mechanism_drivers = {MECHANISM_DRIVER}
 extension_drivers = port_security
 """)
 
@@ -192,8 +199,13 @@ workers = 1
 [conductor]
 workers = 1
 """))
-    write(ETC / 'nova' / 'nova-compute.conf',
-          nova_conf(state, '', 'compute_driver = fake.FakeDriver\n'))
+    # No agent plugs a VIF or tells Nova so: boot without waiting for the
+    # network-vif-plugged event (the driver marks ports ACTIVE at binding).
+    write(ETC / 'nova' / 'nova-compute.conf', nova_conf(state, '', """\
+compute_driver = fake.FakeDriver
+vif_plugging_is_fatal = False
+vif_plugging_timeout = 0
+"""))
 
     write(ETC / 'rabbitmq' / 'rabbitmq.conf', f"""\
 listeners.tcp.1 = {HOST}:{state['ports']['rabbitmq']}

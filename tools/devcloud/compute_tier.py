@@ -1,14 +1,18 @@
 """The optional compute tier: servers that boot, on 127.0.0.1.
 
 ``python3 tools/devcloud.py up --compute`` runs a second, separate cloud in
-``.devcloud/compute/`` on which ``openstack server create --key-name K --nic
-none --image devcloud-image --flavor devcloud-tiny --wait`` reaches ACTIVE on a
-real Nova, and which serves Nova's metadata API. Everything is real and
-released: Keystone, Placement, Glance, Neutron and Nova from PyPI (pinned in
-``PACKAGES``), MariaDB and RabbitMQ from Debian, each run as a private
-instance of its own. Nova boots with its fake virt driver
-(``fake.FakeDriver``): no guest runs, everything above the hypervisor is the
-real code path.
+``.devcloud/compute/`` on which ``openstack server create --key-name K
+--network devcloud-net --image devcloud-image --flavor devcloud-tiny --wait``
+(or ``--nic none``) reaches ACTIVE on a real Nova, and which serves Nova's
+metadata API. devcloud-net is shared, its subnet 127.10.0.0/24 (no gateway,
+no DHCP): every address a server gets is this machine's loopback. Ports are
+bound by in_venv/devcloud_ml2.py, a mechanism driver that binds every port
+(there are no agents); nova-compute does not wait for VIF plugging.
+Everything is real and released: Keystone, Placement, Glance, Neutron and
+Nova from PyPI (pinned in ``PACKAGES``), MariaDB and RabbitMQ from Debian,
+each run as a private instance of its own. Nova boots with its fake virt
+driver (``fake.FakeDriver``): no guest runs, everything above the
+hypervisor is the real code path.
 
 The keypair tier (plain ``up``, ``.devcloud/``) is never touched: the compute
 tier has its own virtualenv, configuration, databases, ports, processes and
@@ -17,8 +21,10 @@ tier has its own virtualenv, configuration, databases, ports, processes and
 processes on one SQLite file lock each other out).
 
 What tests need is in ``.devcloud/compute/compute.json`` (mode 0600):
-``clouds_yaml``, ``image``, ``flavor``, ``metadata_url`` and
-``metadata_secret`` (and the IDs, the demo project's, every API's URL);
+``clouds_yaml``, ``image``, ``flavor``, ``network``, ``subnet_range``,
+``console_dir`` (the file ``<console_dir>/<server id>`` is that server's
+console output), ``metadata_url`` and ``metadata_secret`` (and the IDs, the
+demo project's, every API's URL);
 ``python3 tools/devcloud.py env --compute`` prints ``OS_CLIENT_CONFIG_FILE``
 and ``DEVCLOUD_COMPUTE_INFO`` (that file's path). The metadata API answers as
 behind Neutron's metadata proxy: send ``X-Instance-ID``, ``X-Tenant-ID`` and
@@ -50,9 +56,10 @@ from .common import (HOST, IN_VENV, DevcloudError, answers, health_url,
                      write_private)
 from .compute_backing import (create_databases, ensure_debian_packages,
                               start_mariadb, start_rabbitmq)
-from .compute_config import (DATA, ETC, HOME, INFO_FILE, LOG_DIR, MYSQL_DIR,
-                             NOVA_HOST, NOVA_SERVICES, RABBIT_DIR, TIER, VENV,
-                             WSGI_APPS, configure, service_env, url)
+from .compute_config import (CONSOLE_DIR, DATA, ETC, HOME, INFO_FILE,
+                             LOG_DIR, MYSQL_DIR, NOVA_HOST, NOVA_SERVICES,
+                             RABBIT_DIR, TIER, VENV, WSGI_APPS, configure,
+                             service_env, url)
 from .tier import exited
 
 # Pinned, one release series (nova 34 / 2026.2), known to work together.
@@ -68,6 +75,17 @@ PACKAGES = [
 
 FLAVOR = 'devcloud-tiny'          # 64 MiB, 1 vCPU, 1 GB disk, public
 IMAGE = 'devcloud-image'          # 1 KiB raw, public
+# A shared network every user boots on. Every 127.0.0.0/8 address is this
+# machine's loopback, so a test's sshd can listen on a server's own
+# address; Neutron takes such a subnet without DHCP. 127.10.0.0/24 is far
+# from the addresses systems use (127.0.0.1, 127.0.1.1, 127.0.0.53); the
+# pool starts at .10, so the low addresses stay free for anything else.
+NETWORK = {'name': 'devcloud-net', 'subnet': 'devcloud-subnet',
+           'cidr': '127.10.0.0/24',
+           'pool': ['127.10.0.10', '127.10.0.250']}
+# What bring_up sets up the first time, in a word: a tier set up otherwise
+# is built afresh (there is no upgrade of an existing one).
+SETUP = 'network-1'
 DEMO_QUOTA = {'instances': 100, 'cores': 100, 'ram': 100 * 1024}
 USERS = ('admin', 'nova', 'placement', 'glance', 'neutron', 'demo', 'demo2')
 
@@ -140,7 +158,7 @@ def sync_databases(state: dict) -> None:
 def start_nova_service(name: str) -> int:
     if name == 'nova-compute':
         cmd = [str(VENV / 'bin' / 'python'), str(IN_VENV / 'nova-compute.py'),
-               str(DATA / 'nova' / 'compute_id'), NOVA_HOST,
+               str(DATA / 'nova' / 'compute_id'), NOVA_HOST, str(CONSOLE_DIR),
                '--config-file', str(ETC / 'nova' / 'nova-compute.conf')]
     else:
         cmd = [str(VENV / 'bin' / name), '--config-file',
@@ -196,6 +214,9 @@ def write_info(state: dict) -> None:
                    'demo2': 'devcloud-demo2'},
         'image': IMAGE,
         'flavor': FLAVOR,
+        'network': NETWORK['name'],
+        'subnet_range': NETWORK['cidr'],
+        'console_dir': str(CONSOLE_DIR),
         'metadata_url': url(state, 'metadata'),
         'metadata_secret': state['passwords']['metadata'],
         **state.get('resources', {}),
@@ -235,9 +256,10 @@ def up() -> int:
 
 def bring_up(state: dict, started: float) -> None:
     # A new cloud when there is none yet, when another process took one of
-    # its ports, or when the pins changed (no schema upgrades here).
+    # its ports, or when the pins or the setup changed (no upgrades here).
     initialized = (state.get('initialized')
                    and state.get('packages') == PACKAGES
+                   and state.get('setup') == SETUP
                    and all(port_is_free(p)
                            for p in state.get('ports', {}).values()))
     HOME.mkdir(parents=True, exist_ok=True)
@@ -250,6 +272,7 @@ def bring_up(state: dict, started: float) -> None:
                           for u in (*USERS, 'mysql', 'metadata')},
             'pids': {},
             'packages': PACKAGES,
+            'setup': SETUP,
         }
         TIER.save_state(state)  # not initialized until every step is done
         for path in (ETC, DATA, MYSQL_DIR, RABBIT_DIR):
@@ -321,10 +344,12 @@ def bring_up(state: dict, started: float) -> None:
     if not initialized:
         manage('nova-manage', 'cell_v2', 'discover_hosts', '--by-service',
                '--verbose', conf='nova/nova.conf', log='nova-db-sync.log')
-        say(f'creating the flavor {FLAVOR} and the image {IMAGE}')
+        say(f'creating the flavor {FLAVOR}, the image {IMAGE} and the '
+            f'network {NETWORK["name"]} ({NETWORK["cidr"]})')
         out = TIER.venv_python('compute_resources.py', {
             'flavor': FLAVOR, 'image': IMAGE, 'quota': DEMO_QUOTA,
-        }, 'resources.log', 'creating the flavor and image')
+            'network': NETWORK,
+        }, 'resources.log', 'creating the flavor, image and network')
         state['resources'].update(json.loads(out.strip().splitlines()[-1]))
         state['initialized'] = True
         TIER.save_state(state)

@@ -1,7 +1,8 @@
-"""The compute tier's flavor, image and demo quota; waits for a hypervisor.
+"""The compute tier's flavor, image, network and demo quota.
 
-Reads ``flavor``, ``image`` (names) and ``quota`` from stdin (JSON); prints
-the flavor's and the image's IDs (JSON).
+Reads ``flavor``, ``image`` (names), ``quota`` and ``network`` (``name``,
+``subnet``, ``cidr``, ``pool``) from stdin (JSON); waits for a hypervisor;
+prints the flavor's, the image's and the network's IDs (JSON).
 """
 
 import io
@@ -21,10 +22,21 @@ if image is None:
         name=cfg['image'], data=io.BytesIO(b'\0' * 1024), disk_format='raw',
         container_format='bare', visibility='public', wait=True)
 conn.set_compute_quotas('demo', **cfg['quota'])
+# Shared, so that every user boots on it; no gateway (nothing routes), no
+# DHCP (Neutron refuses DHCP on a loopback subnet, and no agent serves it).
+net = cfg['network']
+network = (conn.network.find_network(net['name'])
+           or conn.network.create_network(name=net['name'], shared=True))
+if not list(conn.network.subnets(network_id=network.id)):
+    conn.network.create_subnet(
+        name=net['subnet'], network_id=network.id, ip_version=4,
+        cidr=net['cidr'], gateway_ip=None, enable_dhcp=False,
+        allocation_pools=[{'start': net['pool'][0], 'end': net['pool'][1]}])
 # The compute node is what the scheduler places servers on.
 deadline = time.monotonic() + 60
 while not list(conn.compute.hypervisors()):
     if time.monotonic() > deadline:
         sys.exit('no hypervisor is listed: see nova-compute.log')
     time.sleep(1)
-print(json.dumps({'flavor_id': flavor.id, 'image_id': image.id}))
+print(json.dumps({'flavor_id': flavor.id, 'image_id': image.id,
+                  'network_id': network.id}))
