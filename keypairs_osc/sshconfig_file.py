@@ -41,7 +41,7 @@ def default_path() -> str:
 
 def _problem(path: str, exc: OSError) -> securefile.FileProblem:
     reason = exc.strerror or str(exc)
-    return securefile.FileProblem(f'{path}: {reason}')
+    return securefile.FileProblem(f'{path}: {reason[:1].lower()}{reason[1:]}')
 
 
 def read(path: str) -> ConfigText:

@@ -76,6 +76,10 @@ class HostNamesTest(base.TestCase):
         names = sshconfig.host_names([(a, 'x'), (b, 'x')])
         self.assertEqual(2, len(set(names.values())))
 
+    def test_ids_equal_but_for_case_still_give_two_names(self):
+        names = sshconfig.host_names([('ABCD', 'x'), ('abcd', 'x')])
+        self.assertEqual(2, len(set(names.values())))
+
     def test_a_name_taken_outside_the_block_is_not_reused(self):
         names = sshconfig.host_names([(ID_A, 'web')], taken={'WEB'})
         self.assertEqual('web-4f1c2a9b', names[ID_A])
@@ -130,6 +134,13 @@ class ValuesTest(base.TestCase):
             with self.subTest(login=login):
                 self.assertRaises(sshconfig.Unwritable,
                                   sshconfig.checked_login, login)
+
+    def test_a_server_id_that_cannot_be_an_alias_is_refused(self):
+        self.assertEqual(ID_A, sshconfig.checked_alias(ID_A))
+        for server_id in ('a b', '', 'x\ny', '%h'):
+            with self.subTest(server_id=server_id):
+                self.assertRaises(sshconfig.Unwritable,
+                                  sshconfig.checked_alias, server_id)
 
     def test_addresses_must_be_ip_addresses(self):
         self.assertEqual('2001:db8::5',

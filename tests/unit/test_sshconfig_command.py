@@ -442,6 +442,59 @@ class BadInputTest(SshConfigTestCase):
         self.assertOneLine(contains=('permission denied',))
         self.assertEqual(USER_TEXT, self.text())
 
+    def test_a_symlink_loop(self):
+        os.makedirs(os.path.dirname(self.config))
+        os.symlink('config', self.config)
+        self.assertOneLine(contains=(self.config, 'symbolic links'))
+
+    def test_a_config_too_large_to_be_one(self):
+        self.put(self.config, '#' * (sshconfig_file.MAX_BYTES + 1))
+        self.assertOneLine(contains=(self.config, 'larger than'))
+
+    def test_an_unreadable_config(self):
+        self.put(self.config, USER_TEXT)
+        real_open = open
+
+        def refuse(path, *args, **kwargs):
+            if path == self.config:
+                raise PermissionError(13, 'Permission denied')
+            return real_open(path, *args, **kwargs)
+
+        with mock.patch('builtins.open', refuse):
+            self.assertOneLine(contains=(self.config, 'permission denied'))
+
+    def test_a_full_disk_leaves_the_file_and_no_temporary(self):
+        self.put(self.config, USER_TEXT)
+        with mock.patch('os.replace', side_effect=OSError(
+                28, 'No space left on device')):
+            self.assertOneLine(contains=(self.config, 'no space left'))
+        self.assertEqual(USER_TEXT, self.text())
+        self.assertEqual(['config'], os.listdir(os.path.dirname(
+            self.config)))
+
+    def test_no_temporary_file_can_be_made(self):
+        self.put(self.config, USER_TEXT)
+        with mock.patch('tempfile.mkstemp', side_effect=OSError(
+                30, 'Read-only file system')):
+            self.assertOneLine(contains=('read-only file system',))
+        self.assertEqual(USER_TEXT, self.text())
+
+    def test_the_ssh_directory_cannot_be_made(self):
+        with mock.patch('os.mkdir', side_effect=OSError(
+                13, 'Permission denied')):
+            self.assertOneLine(contains=('permission denied',))
+
+    def test_an_ssh_directory_made_meanwhile_is_used(self):
+        real_mkdir = os.mkdir
+
+        def race(path, mode=0o777):
+            real_mkdir(path, mode)
+            raise FileExistsError(17, 'File exists')
+
+        with mock.patch('os.mkdir', race):
+            self.run_cmd()
+        self.assertIn('Host web', self.text())
+
     def test_the_server_listing_failing_is_one_line(self):
         self.compute.servers.side_effect = fakes.http_error(500, 'boom')
         self.assertOneLine(contains=('servers:', 'HTTP 500'))
