@@ -1,13 +1,16 @@
-"""devcloud: a real Keystone and a real Nova API on 127.0.0.1, for tests.
+"""devcloud: a real Keystone and real Nova APIs on 127.0.0.1, for tests.
 
 Installs pinned keystone and nova releases into ``.devcloud/venv`` inside the
 checkout, configures both with SQLite, bootstraps Keystone (admin, a
 ``service`` project with the nova user, a ``demo`` project with two member
-users), registers the compute endpoints and serves both under gunicorn.
+users), registers the compute endpoints and serves both under gunicorn: a
+Nova API per region (two by default, RegionOne and RegionTwo), each with its
+own databases.
 
 Usage::
 
     python3 tools/devcloud.py up       # idempotent: reuses what exists
+    python3 tools/devcloud.py up --regions 3   # RegionOne to RegionThree
     python3 tools/devcloud.py status
     python3 tools/devcloud.py env      # export OS_CLIENT_CONFIG_FILE=...
     python3 tools/devcloud.py down     # stops exactly what ``up`` started
@@ -29,7 +32,12 @@ from .common import DevcloudError, say, tail
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    return compute_tier.up() if args.compute else keypair_tier.up()
+    if args.compute:
+        if args.regions:
+            raise DevcloudError('--regions is for the keypair tier, not '
+                                'the compute tier')
+        return compute_tier.up()
+    return keypair_tier.up(args.regions)
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -96,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
                  '.devcloud/compute/ that boots servers (MariaDB, RabbitMQ, '
                  'Placement, Glance, Neutron, all of Nova)')
         p.set_defaults(func=func)
+        if name == 'up':
+            p.add_argument(
+                '--regions', type=int, metavar='<count>',
+                help='how many regions the keypair tier serves, each a Nova '
+                     'API of its own in the one Keystone (RegionOne, '
+                     'RegionTwo, ...; 1 to '
+                     f'{keypair_tier.MAX_REGIONS}); default: as many as it '
+                     f'serves now, {keypair_tier.DEFAULT_REGIONS} for a new '
+                     'cloud')
     p = sub.add_parser('clouds', help='write a clouds.yaml for the cloud')
     p.add_argument('--output', required=True, metavar='<file>',
                    help='where to write it (mode 0600)')

@@ -21,6 +21,10 @@ STATE_DIR = Path(os.environ.get('DEVCLOUD_DIR', ROOT / '.devcloud')).resolve()
 IN_VENV = Path(__file__).resolve().parent / 'in_venv'
 HOST = '127.0.0.1'
 REGION = 'RegionOne'
+#: The keypair tier's regions, in order: the first is every clouds.yaml
+#: entry's ``region_name``, as before regions came.
+REGION_NAMES = ('RegionOne', 'RegionTwo', 'RegionThree', 'RegionFour',
+                'RegionFive')
 
 
 class DevcloudError(Exception):

@@ -218,11 +218,17 @@ class Tier:
         return [pid for pid in members if self._runs_here(pid) is not None]
 
     def stop(self, state: dict,
-             groups: Iterable[Iterable[str]] | None = None) -> list[str]:
-        """Stop exactly the processes this tier started, group by group."""
+             groups: Iterable[Iterable[str]] | None = None,
+             keep_others: bool = False) -> list[str]:
+        """Stop exactly the processes this tier started, group by group.
+
+        Their process IDs are forgotten, and with ``keep_others`` only
+        theirs: the rest of the tier runs on (a region taken away).
+        """
+        groups = [list(group) for group in groups or [self.markers]]
         pids = state.get('pids', {})
         stopped: list[str] = []
-        for group in groups or [self.markers]:
+        for group in groups:
             live = {n: pids[n] for n in group if self.is_ours(n, pids.get(n))}
             for name, pid in live.items():
                 # gunicorn stops at once on SIGINT; the others shut down
@@ -245,7 +251,11 @@ class Tier:
                     _signal(member, signal.SIGKILL)
                 exited(pid)
             stopped += live
-        if state.get('pids'):
+        if keep_others:
+            named = {name for group in groups for name in group}
+            state['pids'] = {n: p for n, p in pids.items() if n not in named}
+            self.save_state(state)
+        elif state.get('pids'):
             state['pids'] = {}
             self.save_state(state)
         return stopped
