@@ -23,6 +23,7 @@ from keypairs_osc import names
 from keypairs_osc import passphrase
 from keypairs_osc import problem
 from keypairs_osc import record
+from keypairs_osc import regions
 from keypairs_osc import securefile
 
 if TYPE_CHECKING:
@@ -126,15 +127,40 @@ class ReportsOnce:
         return keypair_subject(name) if isinstance(name, str) else None
 
 
-class Command(ReportsOnce, LogsInFirst, command.Command):
+class RegionFailures:
+    """Regions that failed while others answered: a line each, exit 1.
+
+    A command over several regions shows what the regions that answered
+    answered, notes each failing region in :attr:`region_failures` (one
+    line naming the region), and ends non-zero. When no region answered,
+    the last line is the command's error instead (see :func:`settle`).
+    """
+
+    @property
+    def region_failures(self) -> list[str]:
+        return self.__dict__.setdefault('_region_failures', [])
+
+    def run(self, parsed_args: argparse.Namespace) -> int:
+        self.__dict__['_region_failures'] = []
+        try:
+            rc = super().run(parsed_args)  # type: ignore[misc]
+        finally:
+            stderr = self.app.stderr  # type: ignore[attr-defined]
+            for line in self.region_failures:
+                stderr.write(f'{line}\n')
+            stderr.flush()
+        return rc or (1 if self.region_failures else 0)
+
+
+class Command(ReportsOnce, RegionFailures, LogsInFirst, command.Command):
     """A plugin command that logs in as its first step."""
 
 
-class Lister(ReportsOnce, LogsInFirst, command.Lister):
+class Lister(ReportsOnce, RegionFailures, LogsInFirst, command.Lister):
     """A plugin Lister that logs in as its first step."""
 
 
-class ShowOne(ReportsOnce, LogsInFirst, command.ShowOne):
+class ShowOne(ReportsOnce, RegionFailures, LogsInFirst, command.ShowOne):
     """A ShowOne whose ``-f shell`` output is safe to eval.
 
     A command that prints one thing alone (a private or public key) uses
@@ -174,6 +200,50 @@ def add_type_option(parser: argparse.ArgumentParser) -> None:
         '--type', metavar='<type>', choices=['ssh', 'x509'],
         help='Key pair type, ssh or x509; sent to Nova (microversion '
              f'{microversion.KEY_TYPE} or later)')
+
+
+def add_region_options(parser: argparse.ArgumentParser, action: str) -> None:
+    """``--region`` (repeatable) and ``--all-regions``; without them the
+    command runs in the region of ``--os-region-name`` as before."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        '--region', metavar='<region>', action='append', dest='regions',
+        help=f'{action} in this region of the compute service (repeat for '
+             'several; the regions are those of the catalog)')
+    group.add_argument(
+        '--all-regions', action='store_true',
+        help=f'{action} in every region of the compute service in the '
+             'catalog')
+
+
+def chosen_regions(app: Any, parsed_args: argparse.Namespace
+                   ) -> list[regions.Region] | None:
+    """The regions of ``--region``/``--all-regions``; None without them."""
+    asked = getattr(parsed_args, 'regions', None)
+    every = getattr(parsed_args, 'all_regions', False)
+    if not asked and not every:
+        return None
+    manager = app.client_manager
+    with errors.reported('regions'):
+        return regions.for_names(manager.sdk_connection, manager.compute,
+                                 manager.auth_ref, asked, every)
+
+
+def settle(command: RegionFailures,
+           outcomes: Sequence[regions.Outcome[Any]],
+           subject: str | None = None) -> list[regions.Outcome[Any]]:
+    """The outcomes that answered; the failures noted, a line each.
+
+    When no region answered there is nothing to show: the last failure is
+    the command's one-line error, the others are noted before it.
+    """
+    lines = [regions.failure_line(o, subject) for o in outcomes if not o.ok]
+    answered = [o for o in outcomes if o.ok]
+    if not answered and lines:
+        command.region_failures.extend(lines[:-1])
+        raise exceptions.CommandError(lines[-1])
+    command.region_failures.extend(lines)
+    return answered
 
 
 def resolve_user_id(app: Any, parsed_args: argparse.Namespace) -> str | None:
@@ -228,9 +298,12 @@ def load_private_key(path: str, parsed_args: argparse.Namespace
         return keys.load_private_key(data, secret)
 
 
-def cloud_id(app: Any) -> str:
-    """What names this cloud in the local record: its compute endpoint."""
-    return str(app.client_manager.compute.get_endpoint())
+def cloud_id(app: Any, compute: Any = None) -> str:
+    """What names this cloud in the local record: its compute endpoint.
+
+    Each region has its own (``compute``: that region's proxy).
+    """
+    return str((compute or app.client_manager.compute).get_endpoint())
 
 
 def own_user_id(app: Any) -> str | None:
@@ -242,10 +315,15 @@ def own_user_id(app: Any) -> str | None:
 
 
 def remember_private_key(app: Any, keypair: Any, path: str,
-                         info: keys.PublicKeyInfo) -> None:
-    """Note where the private key of ``keypair`` is; never fail for it."""
+                         info: keys.PublicKeyInfo,
+                         compute: Any = None) -> None:
+    """Note where the private key of ``keypair`` is; never fail for it.
+
+    ``compute``: the proxy of the region it is in, if not the default one.
+    """
     try:
-        record.remember(cloud_id(app), keypair.user_id or own_user_id(app),
+        record.remember(cloud_id(app, compute),
+                        keypair.user_id or own_user_id(app),
                         keypair.name, path, info.fingerprint_sha256)
     except (OSError, errors.REPORTED) as exc:
         LOG.warning('Could not note where the private key is (%s); '

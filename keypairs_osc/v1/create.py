@@ -7,6 +7,7 @@ import logging
 import os
 from typing import Any
 
+from osc_lib.cli import format_columns
 from osc_lib import exceptions
 
 from keypairs_osc import api
@@ -14,6 +15,7 @@ from keypairs_osc import errors
 from keypairs_osc import keys
 from keypairs_osc import passphrase
 from keypairs_osc import problem
+from keypairs_osc import regions
 from keypairs_osc import securefile
 from keypairs_osc.v1 import common
 
@@ -63,10 +65,92 @@ def _register(app: Any, parsed_args: argparse.Namespace, upload: str,
     return created.keypair
 
 
+def _register_in(region: regions.Region, parsed_args: argparse.Namespace,
+                 upload: str, public: keys.PublicKeyInfo,
+                 user_id: str | None) -> Any:
+    """:func:`_register` in one region of several."""
+    created = api.create_or_recover(
+        region.compute, parsed_args.name, upload, public,
+        key_type=parsed_args.type, user_id=user_id)
+    if created.despite is not None:
+        LOG.warning('Region %s answered "%s", but key pair %r was created; '
+                    'keeping it', region.name,
+                    errors.explain(created.despite), parsed_args.name)
+    return created.keypair
+
+
+def _undo_in(made: list[regions.Region], name: str, user_id: str | None
+             ) -> str:
+    """Delete the key pair from the regions that made it; what came of it.
+    """
+    if not made:
+        return 'no region had made it'
+    undone = regions.each(made, lambda region: api.delete_confirmed(
+        region.compute, name, user_id=user_id, ignore_missing=True))
+    gone = [o.region.name for o in undone
+            if o.ok and o.value is not None and o.value.failure is None]
+    left = [(o.region.name, o.failure or o.value.failure)  # type: ignore
+            for o in undone if o.region.name not in gone]
+    parts = []
+    if gone:
+        parts.append(f'deleted again from {", ".join(gone)}')
+    for region, why in left:
+        parts.append(f'deleting it from {region} failed too '
+                     f'({errors.explain(why)}): delete it with "openstack '
+                     f'keypair delete {name} --region {region}"')
+    return '; '.join(parts)
+
+
+def register_everywhere(app: Any, parsed_args: argparse.Namespace,
+                        chosen: list[regions.Region], upload: str,
+                        public: keys.PublicKeyInfo,
+                        user_id: str | None) -> list[tuple[regions.Region,
+                                                           Any]]:
+    """Register the key pair in every region, or in none.
+
+    When a region refuses or fails, the key pair is deleted again from the
+    regions that made it, and the one line names the region and why.
+    """
+    outcomes = regions.each(chosen, lambda region: _register_in(
+        region, parsed_args, upload, public, user_id))
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        return [(o.region, o.value) for o in outcomes]
+    made = [o.region for o in outcomes if o.ok]
+    why = '; '.join(regions.failure_line(o) for o in failed)
+    raise exceptions.CommandError(
+        f'{common.keypair_subject(parsed_args.name)}: {why}; '
+        f'{_undo_in(made, parsed_args.name, user_id)}; nothing was kept')
+
+
+def regions_shown(made: list[tuple[regions.Region, Any]]) -> Any:
+    """The fields of a key pair made in several regions, with them named.
+
+    The first region's fields, but for created_at, which differs by
+    region; ``regions`` lists where it is.
+    """
+    display, values = common.show_columns(made[0][1], 'public_key',
+                                          'private_key', 'created_at')
+    fields = dict(zip(display, values, strict=True))
+    fields['regions'] = format_columns.ListColumn(
+        [region.name for region, _ in made])
+    ordered = sorted(fields)
+    return tuple(ordered), tuple(fields[f] for f in ordered)
+
+
 def _rollback(app: Any, name: str, user_id: str | None,
-              cause: str) -> exceptions.CommandError:
-    """Delete the key pair whose private half could not be saved."""
+              cause: str,
+              made: list[tuple[regions.Region, Any]] | None = None
+              ) -> exceptions.CommandError:
+    """Delete the key pair whose private half could not be saved.
+
+    ``made``: the regions it was made in, when it was made in several.
+    """
     subject = common.keypair_subject(name)
+    if made is not None:
+        undone = _undo_in([region for region, _ in made], name, user_id)
+        return exceptions.CommandError(
+            f'{subject}: {cause}; {undone}; nothing was kept')
     try:
         api.delete(app.client_manager.compute, name, user_id=user_id)
     except errors.REPORTED as exc:
@@ -127,23 +211,32 @@ class CreateKeypair(common.ShowOne):
                  '<file>.bak and <file>.pub.bak')
         common.add_type_option(parser)
         common.add_user_options(parser, 'The owner of the key pair')
+        common.add_region_options(
+            parser, 'Register the one key (all or nothing)')
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         common.precheck_name(parsed_args.name)
         if parsed_args.public_key:
             _refuse_generation_options(parsed_args)
+        chosen = common.chosen_regions(self.app, parsed_args)
+        if parsed_args.public_key:
             parsed = _read_public_key(parsed_args.public_key,
                                       parsed_args.type,
                                       stdin=getattr(self.app.stdin,
                                                     'buffer', None))
             user_id = common.resolve_user_id(self.app, parsed_args)
+            if chosen is not None:
+                return regions_shown(register_everywhere(
+                    self.app, parsed_args, chosen, parsed.upload,
+                    parsed.info, user_id))
             keypair = _register(self.app, parsed_args, parsed.upload,
                                 parsed.info, user_id)
             return common.show_columns(keypair, 'public_key', 'private_key')
-        return self._generate(parsed_args)
+        return self._generate(parsed_args, chosen)
 
-    def _generate(self, parsed_args: argparse.Namespace) -> Any:
+    def _generate(self, parsed_args: argparse.Namespace,
+                  chosen: list[regions.Region] | None = None) -> Any:
         if parsed_args.type == 'x509':
             raise exceptions.CommandError(
                 '--type x509 needs a PEM certificate, which create cannot '
@@ -168,24 +261,34 @@ class CreateKeypair(common.ShowOne):
                 comment=parsed_args.comment or '')
             public = keys.public_key_of(key, parsed_args.comment or '')
             user_id = common.resolve_user_id(self.app, parsed_args)
-            keypair = _register(self.app, parsed_args, public.openssh,
-                                public, user_id)
+            made = None
+            if chosen is not None:
+                made = register_everywhere(self.app, parsed_args, chosen,
+                                           public.openssh, public, user_id)
+                keypair = made[0][1]
+            else:
+                keypair = _register(self.app, parsed_args, public.openssh,
+                                    public, user_id)
         except BaseException:
             if target is not None:
                 target.abandon()  # Nova refused: leave no file behind
             raise
         if to_stdout:
-            self._print_private_key(parsed_args, private_bytes, user_id)
+            self._print_private_key(parsed_args, private_bytes, user_id,
+                                    made)
             return (), ()
         assert target is not None
         try:
             target.commit(private_bytes)
         except securefile.FileProblem as exc:
             raise _rollback(self.app, parsed_args.name, user_id,
-                            f'could not save the private key: {exc}')
+                            f'could not save the private key: {exc}', made)
         finally:
             target.abandon()
-        common.remember_private_key(self.app, keypair, target.path, public)
+        for region, in_region in made or [(None, keypair)]:
+            common.remember_private_key(
+                self.app, in_region, target.path, public,
+                compute=region.compute if region else None)
         if target.backup_path:
             LOG.warning('The previous %s was kept as %s',
                         parsed_args.private_key, target.backup_path)
@@ -194,17 +297,20 @@ class CreateKeypair(common.ShowOne):
             replace=parsed_args.force)
         if warning:
             LOG.warning('%s', warning)
+        if made is not None:
+            return regions_shown(made)
         return common.show_columns(keypair, 'public_key', 'private_key')
 
     def _print_private_key(self, parsed_args: argparse.Namespace,
-                           private_bytes: bytes,
-                           user_id: str | None) -> None:
+                           private_bytes: bytes, user_id: str | None,
+                           made: list[tuple[regions.Region, Any]] | None
+                           = None) -> None:
         try:
             self.print_alone(private_bytes.decode())
         except OSError as exc:
             raise _rollback(self.app, parsed_args.name, user_id,
                             'could not print the private key '
-                            f'({errors.explain(exc)})')
+                            f'({errors.explain(exc)})', made)
 
 
 class ImportKeypair(common.ShowOne):
@@ -236,10 +342,13 @@ class ImportKeypair(common.ShowOne):
                  'same public key (fail if it holds another)')
         common.add_type_option(parser)
         common.add_user_options(parser, 'The owner of the key pair')
+        common.add_region_options(
+            parser, 'Import the key (--exist-ok per region)')
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         common.precheck_name(parsed_args.name)
+        chosen = common.chosen_regions(self.app, parsed_args)
         if parsed_args.private_key:
             info = self._from_private_key(parsed_args)
             upload = info.openssh
@@ -250,6 +359,9 @@ class ImportKeypair(common.ShowOne):
                                                     'buffer', None))
             info, upload = parsed.info, parsed.upload
         user_id = common.resolve_user_id(self.app, parsed_args)
+        if chosen is not None:
+            return self._import_in(chosen, parsed_args, upload, info,
+                                   user_id)
         try:
             keypair = _register(self.app, parsed_args, upload, info, user_id)
         except errors.REPORTED as exc:
@@ -261,6 +373,29 @@ class ImportKeypair(common.ShowOne):
             common.remember_private_key(self.app, keypair,
                                         parsed_args.private_key, info)
         return common.show_columns(keypair, 'public_key', 'private_key')
+
+    def _import_in(self, chosen: list[regions.Region],
+                   parsed_args: argparse.Namespace, upload: str,
+                   info: keys.PublicKeyInfo, user_id: str | None) -> Any:
+        """Import into each region; those that fail are a line each."""
+        def one(region: regions.Region) -> Any:
+            try:
+                return _register_in(region, parsed_args, upload, info,
+                                    user_id)
+            except errors.REPORTED as exc:
+                if not (parsed_args.exist_ok and errors.is_conflict(exc)):
+                    raise
+                return self._existing_same_key(parsed_args, info, user_id,
+                                               region.compute)
+
+        answered = common.settle(self, regions.each(chosen, one),
+                                 common.keypair_subject(parsed_args.name))
+        if parsed_args.private_key and parsed_args.private_key != '-':
+            for outcome in answered:
+                common.remember_private_key(
+                    self.app, outcome.value, parsed_args.private_key, info,
+                    compute=outcome.region.compute)
+        return regions_shown([(o.region, o.value) for o in answered])
 
     def _default_public_key(self) -> str:
         for candidate in DEFAULT_PUBLIC_KEYS:
@@ -279,8 +414,8 @@ class ImportKeypair(common.ShowOne):
 
     def _existing_same_key(self, parsed_args: argparse.Namespace,
                            info: keys.PublicKeyInfo,
-                           user_id: str | None) -> Any:
-        existing = api.get(self.app.client_manager.compute,
+                           user_id: str | None, compute: Any = None) -> Any:
+        existing = api.get(compute or self.app.client_manager.compute,
                            parsed_args.name, user_id=user_id)
         stored = keys.describe_stored(existing.public_key, existing.type)
         if keys.same_key(stored, info):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import logging
+from typing import Any
 
 from osc_lib import exceptions
 
 from keypairs_osc import api
 from keypairs_osc import errors
-from keypairs_osc import names
+from keypairs_osc import names as names_
+from keypairs_osc import regions
 from keypairs_osc import servers
 from keypairs_osc.v1 import common
 
@@ -19,11 +21,11 @@ LOG = logging.getLogger(__name__)
 MAX_WORKERS = 8
 
 
-def _name_problem(name: str) -> names.InvalidName | None:
+def _name_problem(name: str) -> names_.InvalidName | None:
     """Why ``name`` cannot be deleted, before anything is sent."""
     try:
         common.precheck_name(name)
-    except names.InvalidName as exc:
+    except names_.InvalidName as exc:
         return exc
     return None
 
@@ -43,6 +45,9 @@ class DeleteKeypair(common.Command):
             help='Skip key pairs that servers were booted with (and say '
                  'which); without it they are deleted with a warning')
         common.add_user_options(parser, 'The owner of the key pairs')
+        common.add_region_options(
+            parser, 'Delete them (the count of failures is per key pair '
+                    'and region)')
         return parser
 
     def subject(self, parsed_args: argparse.Namespace) -> str:
@@ -53,18 +58,54 @@ class DeleteKeypair(common.Command):
         # An invalid name is that name's failure: the others still go.
         invalid = {name: why for name in names
                    if (why := _name_problem(name)) is not None}
+        chosen = common.chosen_regions(self.app, parsed_args)
         compute = self.app.client_manager.compute
         user_id = common.resolve_user_id(self.app, parsed_args)
         compute.get_endpoint()  # log in once, before the parallel deletes
+        if chosen is None:
+            outcomes = self._delete_in(compute, names, invalid, user_id,
+                                       parsed_args)
+            failed = [o for o in outcomes if o is not None and o.failure]
+            for outcome in failed:
+                LOG.error("Failed to delete key with name '%s': %s",
+                          outcome.name, errors.explain(outcome.failure))
+        else:
+            by_region = regions.each(chosen, lambda region: self._delete_in(
+                region.compute, names, invalid, user_id, parsed_args,
+                region.name))
+            failed = []
+            for found in by_region:
+                outcomes = found.value or [
+                    api.Deleted(name, failure=found.failure)
+                    for name in names]
+                for outcome in outcomes:
+                    if outcome is not None and outcome.failure:
+                        failed.append(outcome)
+                        LOG.error("Failed to delete key with name '%s' in "
+                                  "region %s: %s", outcome.name,
+                                  found.region.name,
+                                  errors.explain(outcome.failure))
+        total = len(names) * (len(chosen) if chosen is not None else 1)
+        if failed:
+            raise exceptions.CommandError(
+                f'{len(failed)} of {total} keys failed to delete.')
+
+    def _delete_in(self, compute: Any, names: list[str],
+                   invalid: dict[str, names_.InvalidName],
+                   user_id: str | None, parsed_args: argparse.Namespace,
+                   region: str | None = None
+                   ) -> list[api.Deleted | None]:
+        """Delete ``names`` in one region; what came of each, in order."""
+        where = f' in region {region}' if region else ''
         valid = [n for n in dict.fromkeys(names) if n not in invalid]
         usage = (servers.usage(compute, valid,
                                user_id or common.own_user_id(self.app),
                                all_projects=bool(user_id))
                  if valid else servers.Usage({}))
         if usage.unknown and not parsed_args.if_unused:
-            LOG.warning('Deleting without knowing whether servers use the '
+            LOG.warning('Deleting%s without knowing whether servers use the '
                         'key pairs: the cloud cannot tell (unknown: %s)',
-                        usage.unknown)
+                        where, usage.unknown)
 
         def delete(name: str) -> api.Deleted | None:
             """What came of deleting ``name``; None: skipped, as in use."""
@@ -86,16 +127,10 @@ class DeleteKeypair(common.Command):
         for name, outcome in zip(names, outcomes, strict=True):
             users = ', '.join(map(str, usage.of(name)))
             if outcome is None:
-                LOG.warning("Skipped key pair '%s': servers use it: %s",
-                            name, users)
+                LOG.warning("Skipped key pair '%s'%s: servers use it: %s",
+                            name, where, users)
             elif users and outcome.answered:
-                LOG.warning("Deleted key pair '%s', which servers still "
+                LOG.warning("Deleted key pair '%s'%s, which servers still "
                             "use: %s (they keep the public key; keep the "
-                            "private key to log in)", name, users)
-        failed = [o for o in outcomes if o is not None and o.failure]
-        for outcome in failed:
-            LOG.error("Failed to delete key with name '%s': %s",
-                      outcome.name, errors.explain(outcome.failure))
-        if failed:
-            raise exceptions.CommandError(
-                f'{len(failed)} of {len(names)} keys failed to delete.')
+                            "private key to log in)", name, where, users)
+        return outcomes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from openstack import utils as sdk_utils
@@ -17,6 +18,7 @@ from keypairs_osc import api
 from keypairs_osc import errors
 from keypairs_osc import microversion
 from keypairs_osc import record
+from keypairs_osc import regions
 from keypairs_osc import servers
 from keypairs_osc.v1 import common
 
@@ -33,6 +35,30 @@ def _local_key(entry: record.Entry | None,
             or not os.path.isfile(entry.path)):
         return None
     return entry.path
+
+
+def region_drift(found: list[tuple[str | None, str, str, str | None]],
+                 asked: list[str]) -> dict[tuple[str | None, str], str]:
+    """What differs between regions, by (owner, name) of a key pair.
+
+    ``found``: (owner, name, region, fingerprint) of each key pair listed;
+    ``asked``: the regions that answered. A name whose fingerprint is not
+    the same everywhere, or that some of them lack, has a note; the others
+    have none.
+    """
+    seen: dict[tuple[str | None, str], dict[str, str | None]] = {}
+    for owner, name, region, fingerprint in found:
+        seen.setdefault((owner, name), {})[region] = fingerprint
+    notes = {}
+    for key, by_region in seen.items():
+        parts = []
+        if len(set(by_region.values())) > 1:
+            parts.append('fingerprint differs')
+        missing = [r for r in asked if r not in by_region]
+        if missing:
+            parts.append(f'missing in {", ".join(missing)}')
+        notes[key] = '; '.join(parts)
+    return notes
 
 
 class ListKeypair(common.Lister):
@@ -72,7 +98,10 @@ class ListKeypair(common.Lister):
             '--long', action='store_true',
             help='Also show the SHA256 fingerprint (as ssh-keygen -l), the '
                  'algorithm, the size in bits, the user ID, and the Local '
-                 'Key: the private key file saved here for it, if any')
+                 'Key: the private key file saved here for it, if any; with '
+                 '--region or --all-regions, the Drift: whether the key '
+                 'pair differs between the regions, or is missing in some')
+        common.add_region_options(parser, 'List key pairs')
         return parser
 
     def subject(self, parsed_args: argparse.Namespace) -> str:
@@ -82,6 +111,7 @@ class ListKeypair(common.Lister):
         if parsed_args.project and parsed_args.marker:
             raise exceptions.CommandError(
                 '--project is not compatible with --marker')
+        chosen = common.chosen_regions(self.app, parsed_args)
         compute = self.app.client_manager.compute
         user_ids: list[str | None]
         if parsed_args.project:
@@ -94,6 +124,34 @@ class ListKeypair(common.Lister):
             user_ids = [None]
             needs_user = False
 
+        if chosen is None:
+            pages = self._pages(parsed_args, compute, user_ids, needs_user)
+            rows = [(None, user_id, keypair)
+                    for user_id, (_, page) in zip(user_ids, pages,
+                                                  strict=True)
+                    for keypair in page]
+            version = (pages[0][0] if pages
+                       else microversion.first_choice(compute))
+            return self._table(parsed_args, rows, version, None)
+
+        outcomes = regions.each(chosen, lambda region: self._pages(
+            parsed_args, region.compute, user_ids, needs_user))
+        answered = common.settle(self, outcomes, 'key pairs')
+        rows = [(outcome.region, user_id, keypair)
+                for outcome in answered
+                for user_id, (_, page) in zip(user_ids, outcome.value,
+                                              strict=True)
+                for keypair in page]
+        first = answered[0]
+        version = (first.value[0][0] if first.value
+                   else microversion.first_choice(first.region.compute))
+        return self._table(parsed_args, rows, version,
+                           [o.region.name for o in answered])
+
+    def _pages(self, parsed_args: argparse.Namespace, compute: Any,
+               user_ids: list[str | None], needs_user: bool
+               ) -> list[tuple[str | None, list[Any]]]:
+        """(microversion, key pairs) of each user, in one region."""
         def fetch(user_id: str | None) -> tuple[str | None, list[Any]]:
             with errors.reported(f'key pairs of user {user_id}'
                                  if user_id else 'key pairs'):
@@ -107,38 +165,54 @@ class ListKeypair(common.Lister):
         if len(user_ids) > 1:
             workers = min(MAX_WORKERS, len(user_ids))
             with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-                pages = list(pool.map(fetch, user_ids))
-        else:
-            pages = [fetch(u) for u in user_ids]
-        rows = [(user_id, keypair)
-                for user_id, (_, page) in zip(user_ids, pages, strict=True)
-                for keypair in page]
-        # The microversion the answers came at decides core's Type column.
-        version = (pages[0][0] if pages
-                   else microversion.first_choice(compute))
+                return list(pool.map(fetch, user_ids))
+        return [fetch(u) for u in user_ids]
 
+    def _table(self, parsed_args: argparse.Namespace,
+               rows: list[tuple[Any, str | None, Any]],
+               version: str | None,
+               asked: list[str] | None) -> tuple[tuple[str, ...], list]:
+        """Core's columns, and ours: ``asked`` are the regions that
+        answered (None: no region options, no Region column)."""
         columns: tuple[str, ...] = ('Name', 'Fingerprint')
+        if asked is not None:
+            columns = ('Region',) + columns
         if microversion.supports(version, microversion.KEY_TYPE):
             columns += ('Type',)
         if parsed_args.long:
             columns += LONG_COLUMNS
             own_id = common.own_user_id(self.app)
-            cloud = common.cloud_id(self.app)
-            local: dict[str | None, dict[str, record.Entry]] = {}
+            local: dict[tuple[str, str | None], dict[str, record.Entry]] = {}
+            clouds: dict[str | None, str] = {}
+            if asked is not None:
+                columns += ('Drift',)
+                drift = region_drift(
+                    [(keypair.user_id or user_id or own_id, keypair.name,
+                      region.name, keypair.fingerprint)
+                     for region, user_id, keypair in rows], asked)
         data = []
-        for user_id, keypair in rows:
+        for region, user_id, keypair in rows:
             row = [keypair.name, keypair.fingerprint]
+            if region is not None:
+                row.insert(0, region.name)
             if 'Type' in columns:
                 row.append(keypair.type)
             if parsed_args.long:
                 details = common.key_details(keypair)
                 owner = keypair.user_id or user_id or own_id
-                if owner not in local:
-                    local[owner] = record.all_entries(cloud, owner)
-                entry = local[owner].get(keypair.name)
+                where = region.name if region else None
+                if where not in clouds:
+                    clouds[where] = common.cloud_id(
+                        self.app, region.compute if region else None)
+                cloud = clouds[where]
+                if (cloud, owner) not in local:
+                    local[cloud, owner] = record.all_entries(cloud, owner)
+                entry = local[cloud, owner].get(keypair.name)
                 row += [details['fingerprint_sha256'], details['algorithm'],
                         details['bits'], owner,
                         _local_key(entry, details['fingerprint_sha256'])]
+                if asked is not None:
+                    row.append(drift.get((owner, keypair.name), ''))
             data.append(tuple(row))
         return columns, data
 
@@ -165,16 +239,76 @@ class ShowKeypair(common.ShowOne):
             '--public-key', action='store_true', default=False,
             help='Show only the bare public key')
         common.add_user_options(parser, 'The owner of the key pair')
+        common.add_region_options(parser, 'Show the key pair (an entry per '
+                                          'region)')
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         common.precheck_name(parsed_args.name)
+        chosen = common.chosen_regions(self.app, parsed_args)
+        if chosen is not None:
+            if parsed_args.formatter == 'shell' and len(chosen) > 1:
+                raise exceptions.CommandError(
+                    '-f shell shows one key pair: with several regions use '
+                    '-f json or -f yaml (a list), or one --region')
+            if parsed_args.public_key:
+                raise exceptions.CommandError(
+                    '--public-key prints one key: leave out --region and '
+                    '--all-regions, or give one --region with -f value -c '
+                    'public_key')
         user_id = common.resolve_user_id(self.app, parsed_args)
+        if chosen is not None:
+            return self._in_regions(chosen, parsed_args, user_id)
         compute = self.app.client_manager.compute
         keypair = api.get(compute, parsed_args.name, user_id=user_id)
         if parsed_args.public_key:
             self.print_alone(keypair.public_key)
             return (), ()
+        return self._fields(compute, keypair, parsed_args)
+
+    def _in_regions(self, chosen: list[regions.Region],
+                    parsed_args: argparse.Namespace,
+                    user_id: str | None) -> Any:
+        """A block of fields per region that answered; ``region`` first."""
+        def one(region: regions.Region) -> tuple[tuple, tuple]:
+            keypair = api.get(region.compute, parsed_args.name,
+                              user_id=user_id)
+            display, values = self._fields(region.compute, keypair,
+                                           parsed_args)
+            return ('region', *display), (region.name, *values)
+
+        answered = common.settle(self, regions.each(chosen, one),
+                                 common.keypair_subject(parsed_args.name))
+        self._blocks = [o.value for o in answered]
+        return self._blocks[0]
+
+    _blocks: list[tuple[tuple, tuple]] | None = None
+
+    def produce_output(self, parsed_args: argparse.Namespace,
+                       column_names: Sequence[str],
+                       data: Sequence[Any]) -> int:
+        """One entry per region: json and yaml a list, others a block each.
+        """
+        if not self._blocks:
+            return super().produce_output(parsed_args, column_names, data)
+        if parsed_args.formatter in ('json', 'yaml'):
+            columns, selector = self._generate_columns_and_selector(
+                parsed_args, column_names)
+            rows = [list(self._compress_iterable(values, selector))
+                    if selector else list(values)
+                    for _, values in self._blocks]
+            self.formatter.emit_list(columns, rows, self.app.stdout,
+                                     parsed_args)
+            return 0
+        for index, (display, values) in enumerate(self._blocks):
+            if index:
+                self.app.stdout.write('\n')
+            super().produce_output(parsed_args, display, values)
+        return 0
+
+    def _fields(self, compute: Any, keypair: Any,
+                parsed_args: argparse.Namespace) -> tuple[tuple, tuple]:
+        """Core's fields, the key's details, and the servers using it."""
         display, values = common.show_columns(keypair, 'public_key')
         fields = dict(zip(display, values, strict=True))
         fields.update(common.key_details(keypair))
