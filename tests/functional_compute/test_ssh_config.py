@@ -9,10 +9,12 @@ key checking all come from the block. ``ssh -G`` shows what ssh read. A
 rerun after a server is deleted drops its Host; the lines around the block
 stay as they were, byte for byte.
 
-A server's pinned host keys are the known_hosts file the plugin keeps for
-it (``record.known_hosts_path``), written here as ``keypair ssh`` pins
-them, one ``<server ID> <host key>`` line. Elsewhere (``OS_CLOUD``) no
-guest sshd can be played, and the tests are skipped, saying so.
+A server's host keys are pinned as a user pins them: its console shows its
+guest's host key (``write_console``, as cloud-init prints it) and ``keypair
+ssh`` logs in once, keeping the key in the plugin's known_hosts file for
+the server; ssh-config then points ssh at that file, strictly. Elsewhere
+(``OS_CLOUD``) no guest sshd or console can be played, and the tests are
+skipped, saying so.
 """
 
 from __future__ import annotations
@@ -53,15 +55,25 @@ class SshConfigLoginTest(ComputeTestCase):
         return os.path.join(os.path.dirname(self.record), 'known_hosts',
                             server_id)
 
-    def pin(self, server, host_key_file: str) -> str:
-        """Pin ``server``'s host key as keypair ssh keeps it."""
-        with open(host_key_file) as f:
-            key = ' '.join(f.read().split()[:2])
+    def pin(self, server, guest, shown_key_file: str | None = None,
+            expect: int = 0) -> str:
+        """Show a host key on the server's console; keypair ssh pins it.
+
+        The key shown is the guest's own unless ``shown_key_file`` names
+        another (then ssh refuses the guest's, ``expect`` 255).
+        """
+        with open(shown_key_file or guest.host_key + '.pub') as f:
+            key = f.read().strip()
+        self.write_console(server, '\r\n'.join([
+            '[   25.5] cloud-init[1050]: modules:final',
+            '-----BEGIN SSH HOST KEY KEYS-----', key,
+            '-----END SSH HOST KEY KEYS-----', 'guest login: ']))
+        self.openstack('keypair', 'ssh', server.id, '--private', '--port',
+                       str(guest.port), '--login', guest.user,
+                       '--option', 'BatchMode=yes', '--', 'true',
+                       expect=expect)
         path = self.known_hosts_of(server.id)
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        with open(path, 'w') as f:
-            f.write(f'{server.id} {key}\n')
-        os.chmod(path, 0o600)
+        self.assertTrue(os.path.isfile(path), path)
         return path
 
     def ssh_config(self, *extra: str) -> dict[str, dict]:
@@ -105,7 +117,7 @@ class SshConfigLoginTest(ComputeTestCase):
             self):
         first, second = self.boot(self.name), self.boot(self.name)
         one, two = self.guest(first), self.guest(second)
-        pinned = self.pin(first, one.host_key + '.pub')
+        pinned = self.pin(first, one)
         rows = self.ssh_config('--login', one.user, '--port', str(one.port))
         self.assertEqual({first.id, second.id}, set(rows))
         host_one, host_two = rows[first.id]['Host'], rows[second.id]['Host']
@@ -142,7 +154,7 @@ class SshConfigLoginTest(ComputeTestCase):
         self.assertIn(f' on {two.address} port {two.port}', two.log_tail())
 
         # A pinned key that is not the guest's: ssh refuses, strictly.
-        self.pin(second, one.host_key + '.pub')
+        self.pin(second, two, one.host_key + '.pub', expect=255)
         rows = self.ssh_config('--login', one.user, '--port', str(one.port))
         self.assertTrue(rows[second.id]['Pinned Host Keys'])
         result = self.ssh(host_two, '-p', str(two.port))
@@ -182,7 +194,7 @@ class SshConfigLoginTest(ComputeTestCase):
         self.assertEqual(0o600, os.stat(included).st_mode & 0o777)
         with open(included) as f:
             self.assertEqual(printed, f.read())
-        self.pin(server, guest.host_key + '.pub')
+        self.pin(server, guest)
         self.openstack('keypair', 'ssh-config', '--file', included,
                        '--private', '--login', guest.user)
         host = rows[0]['Host']
