@@ -55,6 +55,26 @@ def connection(cloud: str) -> openstack.connection.Connection:
     return _connections[cloud]
 
 
+def connection_in(cloud: str, region: str
+                  ) -> openstack.connection.Connection:
+    """``connection(cloud)`` in another region of the compute service."""
+    key = f'{cloud} in {region}'
+    if key not in _connections:
+        _connections[key] = run_cloud.in_region(connection(cloud), region)
+    return _connections[key]
+
+
+def two_regions(test: testtools.TestCase) -> tuple[str, str]:
+    """The user's region and another; skip ``test`` on a one-region cloud.
+    """
+    found = run_cloud.compute_regions(connection(USER))
+    if len(found) < 2:
+        test.skipTest(f'the cloud has one compute region ({", ".join(found)})'
+                      ': the tests of several regions need two (the '
+                      'devcloud serves two: tools/devcloud.py up --regions 2)')
+    return found[0], found[1]
+
+
 def require(test: testtools.TestCase, *roles: str) -> None:
     """Skip ``test``, saying why, when the cloud lacks one of ``roles``."""
     for role in roles:
@@ -162,6 +182,21 @@ class FunctionalTestCase(test_base.TestCase):
         with os.fdopen(fd, 'w') as f:
             yaml.safe_dump(config, f)
 
+    def region_proxy(self, region: str) -> proxy.Proxy:
+        """The recording proxy in front of ``region``'s Nova alone."""
+        url = connection_in(USER, region).compute.get_endpoint()
+        fronts = [front for front in self.proxies
+                  if proxy.origin_of(url) == f'{front.upstream_scheme}://'
+                  f'{front.upstream_netloc}']
+        others = [connection_in(USER, r).compute.get_endpoint()
+                  for r in run_cloud.compute_regions(connection(USER))
+                  if r != region]
+        if not fronts or any(proxy.origin_of(o) == proxy.origin_of(url)
+                             for o in others):
+            self.skipTest(f"region {region}'s Nova shares its address with "
+                          'another service: a fault there would hit both')
+        return fronts[0]
+
     def add_cloud(self, name: str, limited: LimitedUser) -> None:
         """Add a cloud for ``limited`` to the CLI's clouds.yaml."""
         with open(self.clouds_yaml) as f:
@@ -240,8 +275,9 @@ class FunctionalTestCase(test_base.TestCase):
     @staticmethod
     def _forget(cloud: str, name: str) -> None:
         try:
-            connection(cloud).compute.delete_keypair(name,
-                                                     ignore_missing=True)
+            for region in run_cloud.compute_regions(connection(cloud)):
+                connection_in(cloud, region).compute.delete_keypair(
+                    name, ignore_missing=True)
         except Exception:  # noqa: S110 - cleanup must never fail a test
             pass
 
@@ -305,10 +341,13 @@ class FunctionalTestCase(test_base.TestCase):
 
     # -- cloud state ---------------------------------------------------------
 
-    def nova_keypair(self, name: str, cloud: str | None = None):
-        """The key pair as Nova holds it, or None."""
-        return connection(cloud or self.cloud).compute.find_keypair(
-            name, ignore_missing=True)
+    def nova_keypair(self, name: str, cloud: str | None = None,
+                     region: str | None = None):
+        """The key pair as Nova (of ``region``, if given) holds it, or None.
+        """
+        conn = (connection_in(cloud or self.cloud, region) if region
+                else connection(cloud or self.cloud))
+        return conn.compute.find_keypair(name, ignore_missing=True)
 
     def ssh_keygen(self, *args: str, passphrase: str | None = None) -> str:
         """Run the real ssh-keygen; a passphrase goes through SSH_ASKPASS."""

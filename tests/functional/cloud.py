@@ -13,6 +13,7 @@ made and prove that the cloud is left as it was found.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -23,6 +24,7 @@ from typing import Any
 
 import openstack
 from openstack.compute.v2 import keypair as sdk_keypair
+from openstack.config import cloud_region
 
 #: The environment variable naming the run's ``run.json``.
 RUN_FILE = 'KEYPAIRS_FUNCTIONAL_RUN'
@@ -94,11 +96,51 @@ class Target:
         return [json.loads(line) for line in text.splitlines() if line]
 
 
-def connect(clouds_yaml: str, cloud: str) -> openstack.connection.Connection:
+def connect(clouds_yaml: str, cloud: str,
+            region: str | None = None) -> openstack.connection.Connection:
+    """A connection to ``cloud``; in ``region`` of its catalog if given."""
     config = openstack.config.OpenStackConfig(config_files=[clouds_yaml],
                                               load_envvars=False)
-    return openstack.connection.Connection(
+    conn = openstack.connection.Connection(
         config=config.get_one(cloud=cloud))
+    return conn if region is None else in_region(conn, region)
+
+
+def compute_regions(conn: openstack.connection.Connection) -> list[str]:
+    """The regions of the compute service in ``conn``'s catalog, its own
+    region first, then the others by name."""
+    access = conn.session.auth.get_access(conn.session)
+    found = access.service_catalog.get_endpoints(
+        service_type='compute', interface=conn.config.get_interface())
+    names = {e.get('region_id') or e.get('region')
+             for e in found.get('compute', [])} - {None}
+    own = conn.config.region_name
+    return ([own] if own in names else []) + sorted(names - {own})
+
+
+def in_region(conn: openstack.connection.Connection,
+              region: str) -> openstack.connection.Connection:
+    """``conn`` in another region of its catalog, on the same session.
+
+    clouds.yaml names one region (openstacksdk refuses another by name):
+    the clone is made as ``Connection.global_request`` makes one.
+    """
+    if region == conn.config.region_name:
+        return conn
+    params = copy.deepcopy(conn.config.config)
+    params['region_name'] = region
+    config = cloud_region.from_session(
+        session=conn.session, app_name=conn.config._app_name,
+        app_version=conn.config._app_version,
+        discovery_cache=conn.session._discovery_cache, **params)
+    return openstack.connection.Connection(config=config)
+
+
+def every_region(conn: openstack.connection.Connection
+                 ) -> dict[str, openstack.connection.Connection]:
+    """``conn`` in each region of the compute service, by region."""
+    return {region: in_region(conn, region)
+            for region in compute_regions(conn)}
 
 
 def user_keypairs(admin: openstack.connection.Connection,
@@ -120,13 +162,20 @@ def remove_user(admin: openstack.connection.Connection, user_id: str,
     """Delete a user the run made, with its key pairs (and its project).
 
     Keystone does not tell Nova when a user goes: key pairs left behind
-    would stay in Nova for good, so they go first.
+    would stay in Nova for good, so they go first, in every region, and so
+    do the project's quotas.
     """
-    for keypair in user_keypairs(admin, user_id):
-        delete_user_keypair(admin, user_id, keypair.name)
+    regions = every_region(admin)
+    for in_region_ in regions.values():
+        for keypair in user_keypairs(in_region_, user_id):
+            delete_user_keypair(in_region_, user_id, keypair.name)
     admin.identity.delete_user(user_id, ignore_missing=True)
     if project_id and admin.identity.find_project(project_id):
         admin.delete_compute_quotas(project_id)
+        for in_region_ in regions.values():
+            if in_region_ is not admin:
+                # Keystone may be in one region only: compute's own call.
+                in_region_.compute.revert_quota_set(project_id)
         admin.identity.delete_project(project_id, ignore_missing=True)
 
 
@@ -147,9 +196,13 @@ def snapshot(target: Target, servers: bool = False) -> dict[str, Any]:
 
     state: dict[str, Any] = {}
     for role, conn in conns.items():
-        state[f'keypairs of {role}'] = sorted(
-            [k.name, k.fingerprint] for k in conn.compute.keypairs()
-            if mine(k.name))
+        for region, in_region_ in every_region(conn).items():
+            # The default region's name is as it was before regions came.
+            where = ('' if region == conn.config.region_name
+                     else f' in {region}')
+            state[f'keypairs of {role}{where}'] = sorted(
+                [k.name, k.fingerprint]
+                for k in in_region_.compute.keypairs() if mine(k.name))
     if servers:
         state['servers of user'] = sorted(
             [s.id, s.name] for s in conns[USER].compute.servers()

@@ -150,16 +150,18 @@ def write_clouds(path: Path, clouds: dict[str, dict[str, Any]]) -> None:
 
 def sweep(target: cloud.Target) -> None:
     """Remove whatever the run made that its tests did not."""
-    user = cloud.connect(target.clouds_yaml, cloud.USER)
-    for keypair in user.compute.keypairs():
-        if keypair.name.startswith(target.prefix):
-            user.compute.delete_keypair(keypair.name, ignore_missing=True)
+    roles = [cloud.USER] + ([cloud.ADMIN] if cloud.ADMIN in target.roles
+                            else [])
+    for role in roles:
+        conn = cloud.connect(target.clouds_yaml, role)
+        for in_region in cloud.every_region(conn).values():
+            for keypair in in_region.compute.keypairs():
+                if keypair.name.startswith(target.prefix):
+                    in_region.compute.delete_keypair(keypair.name,
+                                                     ignore_missing=True)
     if cloud.ADMIN not in target.roles:
         return
     admin = cloud.connect(target.clouds_yaml, cloud.ADMIN)
-    for keypair in admin.compute.keypairs():
-        if keypair.name.startswith(target.prefix):
-            admin.compute.delete_keypair(keypair.name, ignore_missing=True)
     for made in target.noted():
         cloud.remove_user(admin, made['user_id'],
                           made['project_id'] or None)

@@ -2,8 +2,9 @@
 
 Run by ``tests.functional.run`` once the suite has ended and the run has
 removed what it made: the snapshot taken before the suite and one taken
-now must be the same, and no user or project the tests made may have key
-pairs left in Nova (Keystone does not tell Nova when a user goes).
+now must be the same (the key pairs of every region of the compute
+service), and no user or project the tests made may have key pairs left in
+any region's Nova (Keystone does not tell Nova when a user goes).
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ class CloudLeftAsFoundTest(base.TestCase):
         admin = cloud.connect(self.target.clouds_yaml, cloud.ADMIN)
         made = self.target.noted()
         self.assertTrue(made, 'the run made no user: the check proves nothing')
+        regions = cloud.every_region(admin)
         for user in made:
-            self.assertEqual(
-                [], [k.name for k in cloud.user_keypairs(admin,
-                                                         user['user_id'])],
-                f'key pairs left for user {user["user_id"]}')
+            for region, in_region in regions.items():
+                self.assertEqual(
+                    [], [k.name for k in cloud.user_keypairs(
+                        in_region, user['user_id'])],
+                    f'key pairs left for user {user["user_id"]} in {region}')
             self.assertIsNone(admin.identity.find_user(user['user_id']))
