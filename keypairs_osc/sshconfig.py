@@ -5,10 +5,11 @@ as ssh_config(5) reads it back, the block rendered, and the block spliced
 into (or out of) the text of a configuration file so that nothing outside
 it changes, byte for byte.
 
-One block per cloud and user: its marker lines name the compute endpoint
-and the user ID, the two things the local record of private keys is kept
-by, so a user of two clouds (or two users of one cloud) keeps a block for
-each, and a rerun replaces only its own.
+One block per cloud, project and user: its marker lines name the compute
+endpoint and the user ID, which the local record of private keys is kept
+by, and the project the servers belong to, so a user of two clouds or two
+projects (or two users of one cloud) keeps a block for each, and a rerun
+replaces only its own.
 """
 
 from __future__ import annotations
@@ -61,10 +62,16 @@ class HostEntry:
     port: int | None = None
 
 
-def label(cloud: str, user_id: str) -> str:
-    """What names one cloud's and user's block in its marker lines."""
-    return f'{printable(cloud, ascii_only=True).replace(" ", "%20")} ' \
-           f'user {printable(user_id, ascii_only=True).replace(" ", "%20")}'
+def label(cloud: str, user_id: str, project_id: str | None = None) -> str:
+    """What names one cloud's, project's and user's block in its markers.
+
+    The record of private keys is kept by cloud and user; servers belong
+    to a project: a user of two projects keeps a block for each.
+    """
+    parts = [cloud] + (['project', project_id] if project_id else []) + \
+        ['user', user_id]
+    return ' '.join(printable(part, ascii_only=True).replace(' ', '%20')
+                    or '-' for part in parts)
 
 
 def printable(text: str, ascii_only: bool = False) -> str:

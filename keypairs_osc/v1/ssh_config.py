@@ -47,8 +47,8 @@ class SshConfigKeypair(common.Lister):
     --private-key"), so that "ssh <host>" and everything that runs ssh
     (scp, rsync, git, an editor's remote mode) log in as "keypair ssh"
     would. The entries live in one block between marker lines, one block
-    per cloud and user; a rerun rewrites the block, --remove removes it,
-    and nothing outside it changes.
+    per cloud, project and user; a rerun rewrites the block, --remove
+    removes it, and nothing outside it changes.
     """
 
     _table = True
@@ -73,7 +73,8 @@ class SshConfigKeypair(common.Lister):
         reach.add_address_options(parser)
         action = parser.add_mutually_exclusive_group()
         action.add_argument('--remove', action='store_true',
-                            help='Remove the block of this cloud and user')
+                            help='Remove the block of this cloud, project '
+                                 'and user')
         action.add_argument('--dry-run', action='store_true',
                             help='Print the block instead of writing it')
         return parser
@@ -90,7 +91,7 @@ class SshConfigKeypair(common.Lister):
                 'cannot tell your user ID from the token, and the record '
                 'of private keys is kept by user')
         cloud = common.cloud_id(self.app)
-        label = sshconfig.label(cloud, user_id)
+        label = sshconfig.label(cloud, user_id, self._project_id())
         with problem.about(display):
             before = sshconfig_file.read(display)
             if parsed_args.remove:
@@ -128,8 +129,8 @@ class SshConfigKeypair(common.Lister):
         self._table = False
         after = sshconfig.splice(before.text, None, label)
         if after == before.text:
-            self._say(f'{display} has no keypairs-osc block for this cloud '
-                      'and user; nothing removed')
+            self._say(f'{display} has no keypairs-osc block for this '
+                      'cloud, project and user; nothing removed')
         else:
             sshconfig_file.write(before, after, display)
             self._say(f'Removed the keypairs-osc block from {display}')
@@ -215,6 +216,11 @@ class SshConfigKeypair(common.Lister):
             raise Skip('its image names no os_admin_user or known '
                        'os_distro; give --login')
         return login
+
+    def _project_id(self) -> str | None:
+        project = getattr(self.app.client_manager.auth_ref, 'project_id',
+                          None)
+        return project if isinstance(project, str) else None
 
     def _cloud_name(self) -> str | None:
         name = getattr(getattr(self.app, 'cloud', None), 'name', None)

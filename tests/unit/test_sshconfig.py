@@ -163,9 +163,16 @@ class ValuesTest(base.TestCase):
                              for line in lines))
 
     def test_the_label_is_one_printable_line(self):
-        label = sshconfig.label('http://n/v2.1 x\n', 'u é')
+        label = sshconfig.label('http://n/v2.1 x\n', 'u é', 'p\tq')
         self.assertTrue(label.isprintable() and label.isascii())
-        self.assertNotIn(' x', label)
+        self.assertEqual(
+            'http://n/v2.1%20x\\x0a project p\\x09q user u%20\\xe9', label)
+
+    def test_the_label_names_the_project_when_known(self):
+        self.assertEqual('http://n user me', sshconfig.label('http://n',
+                                                             'me'))
+        self.assertEqual('http://n project p1 user me',
+                         sshconfig.label('http://n', 'me', 'p1'))
 
 
 class RenderTest(base.TestCase):

@@ -356,6 +356,22 @@ class FileTest(SshConfigTestCase):
         self.run_cmd('--remove')
         self.assertEqual(theirs, self.text())
 
+    def test_each_project_keeps_its_own_block(self):
+        self.app.client_manager.auth_ref = mock.Mock(
+            user_id=base.USER_ID, project_id='project-a')
+        self.run_cmd()
+        self.app.client_manager.auth_ref = mock.Mock(
+            user_id=base.USER_ID, project_id='project-b')
+        self.servers = [server('build', 'ffff-6')]
+        self.assertEqual(['build'], [row[0] for row in self.run_cmd()])
+        text = self.text()
+        self.assertIn(f'{CLOUD} project project-a user {base.USER_ID}',
+                      text)
+        self.assertIn(f'{CLOUD} project project-b user {base.USER_ID}',
+                      text)
+        self.assertIn('Host web\n', text)
+        self.assertIn('Host build\n', text)
+
     def test_two_clouds_same_server_names_get_distinct_hosts(self):
         self.run_cmd()
         self.use_cloud('http://other/v2.1')
