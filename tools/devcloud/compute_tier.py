@@ -238,7 +238,9 @@ def healthy(state: dict) -> bool:
 def up() -> int:
     started = time.monotonic()
     state = TIER.load_state()
-    if state.get('initialized') and healthy(state):
+    # A running tier set up otherwise (an older checkout's) is rebuilt.
+    if (state.get('initialized') and state.get('setup') == SETUP
+            and healthy(state)):
         say('compute tier already running; reusing it')
         TIER.print_env()
         return 0
