@@ -338,7 +338,14 @@ def status() -> int:
     if TIER.clouds_yaml.exists():
         print(f'clouds.yaml: {TIER.clouds_yaml}')
     print('regions: ' + ', '.join(REGION_NAMES[:regions_of(state)]))
-    return 0 if all(alive[n] for n in services(regions_of(state))) else 3
+    return 0 if serving(state) else 3
+
+
+def serving(state: dict) -> bool:
+    """Whether every service of the tier's regions runs (not those of
+    regions it was not asked for)."""
+    alive = TIER.running(state)
+    return all(alive[n] for n in services(regions_of(state)))
 
 
 def env() -> int:
@@ -351,7 +358,7 @@ def env() -> int:
 def write_clouds(output: Path, naming: str) -> None:
     """A clouds.yaml for the running tier at ``output`` (mode 0600)."""
     state = TIER.load_state()
-    if not state.get('passwords') or not all(TIER.running(state).values()):
+    if not state.get('passwords') or not serving(state):
         raise DevcloudError('the devcloud is not running: run "up" first')
     write_private(output, identity.clouds_yaml_text(
         state['ports']['keystone'], state['passwords'], naming))
