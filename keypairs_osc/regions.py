@@ -110,8 +110,8 @@ def choose(known: Sequence[str], asked: Sequence[str] | None,
     return chosen
 
 
-def compute_in(conn: Any, region: str) -> Any:
-    """The compute proxy of ``region``, on ``conn``'s session and settings.
+def connection_in(conn: Any, region: str) -> Any:
+    """``conn`` in ``region``, on the same session and settings.
 
     The clone is made as ``Connection.global_request`` makes one: the same
     session (token, discovery cache), a copy of the settings with another
@@ -124,7 +124,12 @@ def compute_in(conn: Any, region: str) -> Any:
         app_version=conn.config._app_version,
         discovery_cache=conn.session._discovery_cache, **params)
     config._name = conn.name
-    return sdk_connection.Connection(config=config).compute
+    return sdk_connection.Connection(config=config)
+
+
+def compute_in(conn: Any, region: str) -> Any:
+    """The compute proxy of ``region``, on ``conn``'s session."""
+    return connection_in(conn, region).compute
 
 
 def current_region(conn: Any) -> str | None:

@@ -305,7 +305,7 @@ class PrivateKeyFile:
                                   'key pair was created; not overwritten')
             os.unlink(tmp)
         self._tmp = None
-        _fsync_directory(os.path.dirname(self.path))
+        fsync_directory(os.path.dirname(self.path))
 
     def abandon(self) -> None:
         """Remove what prepare() created; leave everything else alone."""
@@ -348,7 +348,8 @@ def keep_backup(path: str, display_path: str) -> str:
                       'remove some of the .bak files')
 
 
-def _fsync_directory(directory: str) -> None:
+def fsync_directory(directory: str) -> None:
+    """Make a rename in ``directory`` durable (best effort)."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
         try:

@@ -13,7 +13,6 @@ made and prove that the cloud is left as it was found.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 import os
@@ -24,7 +23,8 @@ from typing import Any
 
 import openstack
 from openstack.compute.v2 import keypair as sdk_keypair
-from openstack.config import cloud_region
+
+from keypairs_osc import regions
 
 #: The environment variable naming the run's ``run.json``.
 RUN_FILE = 'KEYPAIRS_FUNCTIONAL_RUN'
@@ -127,13 +127,7 @@ def in_region(conn: openstack.connection.Connection,
     """
     if region == conn.config.region_name:
         return conn
-    params = copy.deepcopy(conn.config.config)
-    params['region_name'] = region
-    config = cloud_region.from_session(
-        session=conn.session, app_name=conn.config._app_name,
-        app_version=conn.config._app_version,
-        discovery_cache=conn.session._discovery_cache, **params)
-    return openstack.connection.Connection(config=config)
+    return regions.connection_in(conn, region)
 
 
 def every_region(conn: openstack.connection.Connection
