@@ -28,6 +28,8 @@ import openstack
 import yaml
 from devcloud.common import write_private
 
+from keypairs_osc import regions
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PLUGIN_BIN = os.path.join(os.path.dirname(sys.executable), 'openstack')
@@ -39,6 +41,12 @@ WAN_DELAY = 0.050
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def catalog_regions(conn) -> list[str]:
+    """The compute regions of ``conn``'s token, in the catalog's order."""
+    return regions.catalog_regions(conn.session.auth.get_auth_ref(
+        conn.session), 'public')
 
 
 def ensure_core_venv() -> None:
@@ -63,12 +71,19 @@ class Network:
         with open(os.environ['OS_CLIENT_CONFIG_FILE']) as f:
             config = yaml.safe_load(f)
         conn = openstack.connect(cloud=CLOUD)
-        compute_url = conn.compute.get_endpoint()
+        # Every region's Nova, the cloud's own region first.
+        compute_urls = [conn.compute.get_endpoint()] + [
+            regions.compute_in(conn, name).get_endpoint()
+            for name in catalog_regions(conn)]
         auth_url = config['clouds'][CLOUD]['auth']['auth_url']
         *_, self.proxies = proxy.front_cloud(
-            auth_url, [compute_url], delay)
+            auth_url, compute_urls, delay)
         for cloud in config['clouds'].values():
             cloud['auth']['auth_url'] = proxy.proxied(auth_url, self.proxies)
+        # As a user of a cloud of several regions writes it, so that core
+        # accepts --os-region-name for each (the SDK checks the name
+        # against this list, which is otherwise only region_name).
+        config['clouds'][CLOUD]['regions'] = catalog_regions(conn)
         self.clouds_yaml = os.path.join(workdir, f'clouds-{delay}.yaml')
         write_private(Path(self.clouds_yaml), yaml.safe_dump(config))
         self.label = f'+{int(delay * 1000)} ms'
@@ -268,6 +283,112 @@ def bench_list(nets: list[Network], public_key: str) -> str:
     return table.render()
 
 
+REGION_COUNTS = (1, 2, 3)
+
+
+def ensure_regions(count: int) -> list[str]:
+    """At least ``count`` regions served by the devcloud; their names."""
+    names = catalog_regions(openstack.connect(cloud=CLOUD))
+    if len(names) < count:
+        say(f'bench: the devcloud serves {len(names)} regions; '
+            f'bringing up {count}')
+        subprocess.run([sys.executable, os.path.join(ROOT, 'tools',
+                                                     'devcloud.py'),
+                        'up', '--regions', str(count)], check=True)
+        names = catalog_regions(openstack.connect(cloud=CLOUD))
+    return names[:count]
+
+
+def bench_regions(net: Network, repeat: int, tmp: str,
+                  public_key_file: str) -> str:
+    """One plugin command over N regions against core run once per region
+    (``--os-region-name``, one process each, as a user's loop runs it)."""
+    table = Table(f'Several regions, {net.label} (median wall s; HTTP '
+                  'requests; plugin N regions / plugin 1 region)',
+                  ['command', 'regions', 'core s', 'plugin s', 'core req',
+                   'plugin req', 'plugin vs 1'])
+    conn = openstack.connect(cloud=CLOUD)
+    names = ensure_regions(max(REGION_COUNTS))
+    computes = {r: regions.compute_in(conn, r) for r in names}
+    public_key = open(public_key_file).read()
+    alone: dict[str, float] = {}
+    for count in REGION_COUNTS:
+        asked = names[:count]
+        # One region is the plain command, no region option at all.
+        options = [] if count == 1 else [
+            arg for r in asked for arg in ('--region', r)]
+        for command in ('create', 'import', 'list', 'delete'):
+            def prepare(command=command, asked=asked) -> str:
+                name = f'bench-{uuid.uuid4().hex[:10]}'
+                if command in ('list', 'delete'):
+                    for r in asked:
+                        computes[r].create_keypair(name=name,
+                                                   public_key=public_key)
+                return name
+
+            def clean(name: str) -> None:
+                for r in names:
+                    computes[r].delete_keypair(name, ignore_missing=True)
+
+            def plugin(command=command, options=options) -> tuple[float,
+                                                                   int]:
+                name = prepare()
+                args = {
+                    'create': ['create', name, '--private-key',
+                               os.path.join(tmp, name)],
+                    'import': ['import', name, '--public-key',
+                               public_key_file],
+                    'list': ['list'],
+                    'delete': ['delete', name],
+                }[command]
+                result = run_cli(PLUGIN_BIN, net, 'keypair', *args,
+                                 *options)
+                clean(name)
+                return result
+
+            def core(command=command, asked=asked) -> tuple[float, int]:
+                name = prepare()
+                key = os.path.join(tmp, name)
+                wall = requests = 0
+                for index, region in enumerate(asked):
+                    if command == 'create' and index == 0:
+                        args = ['create', name, '--private-key', key]
+                    elif command == 'create':
+                        # the public half of the key made in the first
+                        # region, as a script would derive it (after
+                        # tightening the file core leaves readable to all,
+                        # which ssh-keygen refuses to read)
+                        start = time.perf_counter()
+                        os.chmod(key, 0o600)
+                        with open(key + '.pub', 'w') as pub:
+                            subprocess.run(['ssh-keygen', '-y', '-f', key],
+                                           stdout=pub, check=True)
+                        wall += time.perf_counter() - start
+                        args = ['create', name, '--public-key',
+                                key + '.pub']
+                    else:
+                        args = {
+                            'import': ['create', name, '--public-key',
+                                       public_key_file],
+                            'list': ['list'],
+                            'delete': ['delete', name],
+                        }[command]
+                    took, asked_for = run_cli(
+                        CORE_BIN, net, '--os-region-name', region,
+                        'keypair', *args)
+                    wall += took
+                    requests += asked_for
+                clean(name)
+                return wall, requests
+
+            core_result, plug = interleaved(repeat, core, plugin)
+            alone.setdefault(command, plug[0])
+            table.add(command, count, core_result[0], plug[0],
+                      core_result[1], plug[1],
+                      f'{plug[0] / alone[command]:.2f}x')
+    return table.render()
+
+
 def bench_keygen(repeat: int) -> str:
     from keypairs_osc import keys
 
@@ -307,14 +428,16 @@ def main() -> int:
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--only', nargs='*', default=None,
                         choices=['startup', 'commands', 'bulk', 'list',
-                                 'keygen'])
+                                 'keygen', 'regions'])
     args = parser.parse_args()
     if not os.environ.get('OS_CLIENT_CONFIG_FILE'):
         sys.exit('bench: OS_CLIENT_CONFIG_FILE is not set; run "tox -e '
                  'bench"')
     ensure_core_venv()
     only = set(args.only or ['startup', 'commands', 'bulk', 'list',
-                             'keygen'])
+                             'keygen', 'regions'])
+    if 'regions' in only:  # before the proxies, which front every region
+        ensure_regions(max(REGION_COUNTS))
     tmp = tempfile.mkdtemp(prefix='kp-bench-')
     nets = [Network(0.0, tmp), Network(WAN_DELAY, tmp)]
     key = os.path.join(tmp, 'id')
@@ -339,6 +462,10 @@ def main() -> int:
         if 'keygen' in only:
             say('bench: key generation')
             sections.append(bench_keygen(args.repeat))
+        if 'regions' in only:
+            say('bench: several regions')
+            sections.append(bench_regions(nets[-1], args.repeat, tmp,
+                                          key + '.pub'))
     finally:
         for net in nets:
             net.close()
