@@ -83,13 +83,14 @@ def using(proxy: Any, key_name: str, user_id: str | None,
     return _list(proxy, pinned or need, params, {key_name}, user_id)[key_name]
 
 
-def using_any(proxy: Any, key_names: set[str], user_id: str | None,
+def using_any(proxy: Any, key_names: set[str] | None, user_id: str | None,
               all_projects: bool = False) -> dict[str, list[ServerRef]]:
     """For several key pairs at once: the servers using each.
 
     One listing of the user's servers, filtered here, instead of a
     filtered request per key pair: a bulk delete then costs no more
     requests than core's. The listing needs no particular microversion.
+    ``key_names`` None: every key pair the servers name.
     """
     params: dict[str, Any] = {}
     if all_projects:
@@ -101,16 +102,29 @@ def using_any(proxy: Any, key_names: set[str], user_id: str | None,
                  any_version=True)
 
 
+def in_use(proxy: Any, user_id: str | None,
+           all_projects: bool = False) -> set[str]:
+    """The names of the key pairs the servers of ``user_id`` were booted
+    with: one listing (page by page) however many key pairs there are.
+
+    What ``keypair list --unused`` and ``delete --unused`` leave out.
+    ``user_id`` None counts every server listed (never fewer in use).
+    """
+    return {name for name, refs in
+            using_any(proxy, None, user_id, all_projects).items() if refs}
+
+
 def _list(proxy: Any, version: str, params: dict[str, Any],
-          key_names: set[str], user_id: str | None,
+          key_names: set[str] | None, user_id: str | None,
           any_version: bool = False) -> dict[str, list[ServerRef]]:
-    """Servers using each of ``key_names``, page by page.
+    """Servers using each of ``key_names`` (None: any), page by page.
 
     With ``any_version`` the listing needs no particular microversion: on
     a cloud older than ``version`` it is sent at the cloud's highest, which
     a 406 teaches (once per command, shared with the key pair requests).
     """
-    found: dict[str, list[ServerRef]] = {name: [] for name in key_names}
+    found: dict[str, list[ServerRef]] = {name: []
+                                         for name in key_names or ()}
     if any_version:
         version = microversion.beyond_learned(proxy, version) or version
     while True:
@@ -134,9 +148,10 @@ def _list(proxy: Any, version: str, params: dict[str, Any],
         body = response.json()
         page = body.get('servers') or []
         for server in page:
-            if (server.get('key_name') in found
+            key_name = server.get('key_name')
+            if (key_name and (key_names is None or key_name in found)
                     and (user_id is None or server.get('user_id') == user_id)):
-                found[server['key_name']].append(
+                found.setdefault(key_name, []).append(
                     ServerRef(server.get('id', ''), server.get('name', '')))
         links = body.get('servers_links') or []
         if not page or not any(link.get('rel') == 'next' for link in links):

@@ -20,6 +20,7 @@ from keypairs_osc import microversion
 from keypairs_osc import record
 from keypairs_osc import regions
 from keypairs_osc import servers
+from keypairs_osc import unused
 from keypairs_osc.v1 import common
 
 LONG_COLUMNS = ('Fingerprint (SHA256)', 'Algorithm', 'Bits', 'User ID',
@@ -101,6 +102,11 @@ class ListKeypair(common.Lister):
                  'Key: the private key file saved here for it, if any; with '
                  '--region or --all-regions, the Drift: whether the key '
                  'pair differs between the regions, or is missing in some')
+        parser.add_argument(
+            '--unused', action='store_true',
+            help='Only key pairs that no server of yours in this project '
+                 'was booted with (with --user, no server of that user in '
+                 'any project): one listing of the servers for them all')
         common.add_region_options(parser, 'List key pairs')
         return parser
 
@@ -111,6 +117,10 @@ class ListKeypair(common.Lister):
         if parsed_args.project and parsed_args.marker:
             raise exceptions.CommandError(
                 '--project is not compatible with --marker')
+        if parsed_args.project and parsed_args.unused:
+            raise exceptions.CommandError(
+                '--project is not compatible with --unused: give one user '
+                'with --user')
         chosen = common.chosen_regions(self.app, parsed_args)
         compute = self.app.client_manager.compute
         user_ids: list[str | None]
@@ -151,16 +161,26 @@ class ListKeypair(common.Lister):
     def _pages(self, parsed_args: argparse.Namespace, compute: Any,
                user_ids: list[str | None], needs_user: bool
                ) -> list[tuple[str | None, list[Any]]]:
-        """(microversion, key pairs) of each user, in one region."""
+        """(microversion, key pairs) of each user, in one region.
+
+        With --unused, only those no server uses, up to --max-items.
+        """
         def fetch(user_id: str | None) -> tuple[str | None, list[Any]]:
             with errors.reported(f'key pairs of user {user_id}'
                                  if user_id else 'key pairs'):
                 # A limit of 0 means no page size, as in core.
-                return api.list_(compute, user_id=user_id,
-                                 limit=parsed_args.limit or None,
-                                 marker=parsed_args.marker,
-                                 max_items=parsed_args.max_items,
-                                 other_user=needs_user)
+                version, found = api.list_(
+                    compute, user_id=user_id,
+                    limit=parsed_args.limit or None,
+                    marker=parsed_args.marker,
+                    max_items=(None if parsed_args.unused
+                               else parsed_args.max_items),
+                    other_user=needs_user)
+            if parsed_args.unused and found:
+                found = unused.not_in(found, unused.names_in_use(
+                    compute, user_id or common.own_user_id(self.app),
+                    all_projects=bool(user_id)))[:parsed_args.max_items]
+            return version, found
 
         if len(user_ids) > 1:
             workers = min(MAX_WORKERS, len(user_ids))
@@ -319,3 +339,4 @@ class ShowKeypair(common.ShowOne):
                                  [str(s) for s in usage.of(keypair.name)]))
         ordered = sorted(fields)
         return tuple(ordered), tuple(fields[f] for f in ordered)
+
