@@ -39,7 +39,8 @@ class DeleteKeypair(common.Command):
         parser = super().get_parser(prog_name)
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument('name', metavar='<key>', nargs='*', default=[],
-                           help='Name of key pair(s) to delete (name only)')
+                           help='Name of key pair(s) to delete (name only); '
+                                'or --unused instead')
         which.add_argument(
             '--unused', action='store_true',
             help='Instead of names: delete every key pair of yours that no '
