@@ -17,7 +17,6 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from collections.abc import Iterator
 
 LOG = logging.getLogger(__name__)
@@ -103,8 +102,9 @@ def _locked(path: str) -> Iterator[None]:
         os.close(fd)
 
 
-def _rewrite(change: Callable[[dict], None]) -> None:
-    """Change the record under its lock; written whole or not at all."""
+def remember(cloud: str, user_id: str | None, name: str, path: str,
+             fingerprint_sha256: str) -> None:
+    """Note that ``path`` holds the private key of key pair ``name``."""
     target = record_path()
     with _locked(target):
         try:
@@ -112,7 +112,9 @@ def _rewrite(change: Callable[[dict], None]) -> None:
         except Damaged:
             _set_aside(target)
             data = {}
-        change(data)
+        data[_key(cloud, user_id, name)] = {
+            'path': os.path.abspath(os.path.expanduser(path)),
+            'fingerprint_sha256': fingerprint_sha256}
         directory = os.path.dirname(target)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix='.keys.',
                                    suffix='.tmp')
@@ -125,17 +127,6 @@ def _rewrite(change: Callable[[dict], None]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-
-
-def remember(cloud: str, user_id: str | None, name: str, path: str,
-             fingerprint_sha256: str) -> None:
-    """Note that ``path`` holds the private key of key pair ``name``."""
-    def change(data: dict) -> None:
-        data[_key(cloud, user_id, name)] = {
-            'path': os.path.abspath(os.path.expanduser(path)),
-            'fingerprint_sha256': fingerprint_sha256}
-
-    _rewrite(change)
 
 
 def lookup(cloud: str, user_id: str | None, name: str) -> Entry | None:
@@ -153,71 +144,3 @@ def all_entries(cloud: str, user_id: str | None) -> dict[str, Entry]:
                                      str(v.get('fingerprint_sha256')))
             for key, v in _read(record_path()).items()
             if key.startswith(prefix) and isinstance(v, dict)}
-
-
-#: The record's entry of rotated servers (a name no key pair entry has:
-#: those are "<cloud> <user> <name>").
-ROTATED = 'rotated'
-
-
-@dataclasses.dataclass(frozen=True)
-class Rotation:
-    """A server that ``keypair rotate`` moved from one key pair to another.
-
-    Nova keeps the key pair a server was booted with as its ``key_name``;
-    only this record knows that the server's authorized_keys now holds
-    ``to_name``'s key instead of ``from_name``'s.
-    """
-
-    server_id: str
-    server_name: str
-    user_id: str | None
-    from_name: str
-    to_name: str
-    path: str
-    fingerprint_sha256: str
-
-
-def remember_rotation(cloud: str, rotation: Rotation) -> None:
-    """Note that the server now lets in ``rotation.to_name``'s key."""
-    def change(data: dict) -> None:
-        rotated = data.get(ROTATED)
-        if not isinstance(rotated, dict):
-            rotated = data[ROTATED] = {}
-        fields = dataclasses.asdict(rotation)
-        fields['path'] = os.path.abspath(os.path.expanduser(rotation.path))
-        rotated[f'{cloud} {rotation.server_id}'] = fields
-
-    _rewrite(change)
-
-
-def _rotation(fields: object) -> Rotation | None:
-    if not isinstance(fields, dict):
-        return None
-    try:
-        return Rotation(**{f.name: fields[f.name]
-                           for f in dataclasses.fields(Rotation)})
-    except (KeyError, TypeError):
-        return None
-
-
-def rotation(cloud: str, server_id: str) -> Rotation | None:
-    """The server's rotation, if ``keypair rotate`` rotated it."""
-    rotated = _read(record_path()).get(ROTATED)
-    if not isinstance(rotated, dict):
-        return None
-    return _rotation(rotated.get(f'{cloud} {server_id}'))
-
-
-def rotations(cloud: str, user_id: str | None, name: str) -> list[Rotation]:
-    """The rotations from or to key pair ``name`` of one user, by server."""
-    rotated = _read(record_path()).get(ROTATED)
-    found = []
-    for key, fields in (rotated.items() if isinstance(rotated, dict)
-                        else ()):
-        entry = _rotation(fields)
-        if (entry is not None and key.startswith(f'{cloud} ')
-                and entry.user_id == user_id
-                and name in (entry.from_name, entry.to_name)):
-            found.append(entry)
-    return sorted(found, key=lambda e: (e.server_name, e.server_id))

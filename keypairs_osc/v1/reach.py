@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
-from collections.abc import Sequence
 from typing import Any
 
 from osc_lib import exceptions
 
 from keypairs_osc import errors
-from keypairs_osc import hostkeys
-from keypairs_osc import pinning
-from keypairs_osc import securefile
-from keypairs_osc import servers
 
 LOG = logging.getLogger(__name__)
 
@@ -119,97 +113,3 @@ def image_login(app: Any, server: Any) -> str:
             "(its image names no os_admin_user or known os_distro); "
             'give --login')
     return login
-
-
-def ssh_program() -> str:
-    """The system's ssh, or one line saying it is missing."""
-    ssh = shutil.which('ssh')
-    if ssh is None:
-        raise exceptions.CommandError('ssh is not installed')
-    return ssh
-
-
-def ssh_argv(ssh: str, identity: str, login: str, address: str,
-             port: int | None = None, options: Sequence[str] = (),
-             pinned: dict[str, str] | None = None) -> list[str]:
-    """ssh's command line to log in with ``identity``; the address last.
-
-    ssh takes the first value given for an option: the user's ``-o``
-    options come before the pinned host keys' and win.
-    """
-    argv = [ssh, '-i', identity, '-o', 'IdentitiesOnly=yes', '-l', login]
-    if port:
-        argv += ['-p', str(port)]
-    for option in options:
-        argv += ['-o', option]
-    for name, value in (pinned or {}).items():
-        argv += ['-o', f'{name}={value}']
-    return [*argv, address]
-
-
-def pin_host_keys(app: Any, server: Any, subject: str, repin: bool = False,
-                  require_pinned: bool = False) -> dict[str, str]:
-    """Pin the host keys the console shows; ssh's options to check them.
-
-    The console's keys are pinned when none are yet (or with
-    --repin), and must be the pinned ones otherwise. Without keys on
-    the console the pinned ones still count; with none at all, ssh's
-    own known_hosts decides, after one line saying so, unless
-    --require-pinned refuses.
-    """
-    try:
-        pinned = pinning.read_pinned(server.id)
-    except securefile.FileProblem:
-        if not repin:
-            raise
-        pinned = None  # damaged: --repin replaces it
-    try:
-        shown = hostkeys.from_console(servers.console_output(
-            app.client_manager.compute, server))
-        missing = _why_no_keys(shown)
-    except servers.ConsoleUnavailable as exc:
-        shown, missing = None, str(exc)
-    if shown is not None and shown.keys:
-        for reason in shown.skipped:
-            LOG.debug('Left out of the console\'s host keys: %s',
-                      reason)
-        same = pinned is not None and hostkeys.same_keys(pinned,
-                                                         shown.keys)
-        if pinned is None or (repin and not same):
-            kept = pinning.write_pinned(server.id, shown.keys,
-                                        replace=repin)
-            app.stderr.write(
-                f'{subject}: pinned its host keys '
-                f'from its console output: '
-                f'{hostkeys.fingerprints(shown.keys)}'
-                + (f' (the keys pinned before are kept in {kept})'
-                   if kept else '') + '\n')
-        elif not same:
-            raise hostkeys.HostKeyProblem(
-                f'its console shows host keys '
-                f'{hostkeys.fingerprints(shown.keys)}, not those pinned '
-                f'on this machine, {hostkeys.fingerprints(pinned)}; '
-                'refusing to connect. If the server was rebuilt, pin '
-                'the new keys with --repin')
-    elif repin:
-        raise hostkeys.HostKeyProblem(f'cannot re-pin: {missing}')
-    elif pinned is None:
-        if require_pinned:
-            raise hostkeys.HostKeyProblem(
-                f'no host keys are pinned for it and {missing}; '
-                '--require-pinned refuses to connect')
-        app.stderr.write(
-            f'{subject}: no host keys to pin: '
-            f'{missing}; ssh checks the host key with your known_hosts '
-            'as usual\n')
-        return {}
-    return pinning.pinned_options(server.id)
-
-
-def _why_no_keys(shown: hostkeys.ConsoleKeys | None) -> str:
-    """Why the console gives no host key to pin."""
-    if shown is None:
-        return (f'its console output shows no "{hostkeys.BEGIN}" block')
-    why = '; '.join(dict.fromkeys(shown.skipped)) or 'it is empty'
-    return (f'the host key block of its console output holds no usable '
-            f'key ({why})')
