@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from collections.abc import Iterator
 
 LOG = logging.getLogger(__name__)
@@ -102,9 +103,8 @@ def _locked(path: str) -> Iterator[None]:
         os.close(fd)
 
 
-def remember(cloud: str, user_id: str | None, name: str, path: str,
-             fingerprint_sha256: str) -> None:
-    """Note that ``path`` holds the private key of key pair ``name``."""
+def _rewrite(change: Callable[[dict], None]) -> None:
+    """Change the record under its lock; written whole or not at all."""
     target = record_path()
     with _locked(target):
         try:
@@ -112,9 +112,7 @@ def remember(cloud: str, user_id: str | None, name: str, path: str,
         except Damaged:
             _set_aside(target)
             data = {}
-        data[_key(cloud, user_id, name)] = {
-            'path': os.path.abspath(os.path.expanduser(path)),
-            'fingerprint_sha256': fingerprint_sha256}
+        change(data)
         directory = os.path.dirname(target)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix='.keys.',
                                    suffix='.tmp')
@@ -127,6 +125,17 @@ def remember(cloud: str, user_id: str | None, name: str, path: str,
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def remember(cloud: str, user_id: str | None, name: str, path: str,
+             fingerprint_sha256: str) -> None:
+    """Note that ``path`` holds the private key of key pair ``name``."""
+    def change(data: dict) -> None:
+        data[_key(cloud, user_id, name)] = {
+            'path': os.path.abspath(os.path.expanduser(path)),
+            'fingerprint_sha256': fingerprint_sha256}
+
+    _rewrite(change)
 
 
 def lookup(cloud: str, user_id: str | None, name: str) -> Entry | None:
@@ -144,3 +153,81 @@ def all_entries(cloud: str, user_id: str | None) -> dict[str, Entry]:
                                      str(v.get('fingerprint_sha256')))
             for key, v in _read(record_path()).items()
             if key.startswith(prefix) and isinstance(v, dict)}
+
+
+#: The record's entry of rotated servers (a name no key pair entry has:
+#: those are "<cloud> <user> <name>").
+ROTATED = 'rotated'
+
+
+@dataclasses.dataclass(frozen=True)
+class Rotation:
+    """A server that ``keypair rotate`` moved from one key pair to another.
+
+    Nova keeps the key pair a server was booted with as its ``key_name``;
+    only this record knows that the server's authorized_keys now holds
+    ``to_name``'s key instead of ``from_name``'s.
+    """
+
+    server_id: str
+    server_name: str
+    user_id: str | None
+    from_name: str
+    to_name: str
+    path: str
+    fingerprint_sha256: str
+
+
+def remember_rotation(cloud: str, rotation: Rotation) -> None:
+    """Note that the server now lets in ``rotation.to_name``'s key."""
+    def change(data: dict) -> None:
+        rotated = data.get(ROTATED)
+        if not isinstance(rotated, dict):
+            rotated = data[ROTATED] = {}
+        fields = dataclasses.asdict(rotation)
+        fields['path'] = os.path.abspath(os.path.expanduser(rotation.path))
+        rotated[f'{cloud} {rotation.server_id}'] = fields
+
+    _rewrite(change)
+
+
+def _rotation(fields: object) -> Rotation | None:
+    """The entry as a Rotation; None when it is damaged."""
+    if not isinstance(fields, dict):
+        return None
+    try:
+        values = {f.name: fields[f.name]
+                  for f in dataclasses.fields(Rotation)}
+    except KeyError:
+        return None
+    # Strings only (user_id may be None): a number where a name or a path
+    # belongs would break the sorting, or name a file descriptor.
+    if not all(isinstance(value, str) or (name == 'user_id' and value is None)
+               for name, value in values.items()):
+        return None
+    return Rotation(**values)
+
+
+def rotated_servers(cloud: str) -> dict[str, Rotation]:
+    """Every server of ``cloud`` that ``keypair rotate`` rotated, by ID."""
+    rotated = _read(record_path()).get(ROTATED)
+    found = {}
+    for key, fields in (rotated.items() if isinstance(rotated, dict)
+                        else ()):
+        entry = _rotation(fields)
+        if entry is not None and key == f'{cloud} {entry.server_id}':
+            found[entry.server_id] = entry
+    return found
+
+
+def rotation(cloud: str, server_id: str) -> Rotation | None:
+    """The server's rotation, if ``keypair rotate`` rotated it."""
+    return rotated_servers(cloud).get(server_id)
+
+
+def rotations(cloud: str, user_id: str | None, name: str) -> list[Rotation]:
+    """The rotations from or to key pair ``name`` of one user, by server."""
+    found = [entry for entry in rotated_servers(cloud).values()
+             if entry.user_id == user_id
+             and name in (entry.from_name, entry.to_name)]
+    return sorted(found, key=lambda e: (e.server_name, e.server_id))

@@ -30,6 +30,7 @@ from keypairs_osc.keys.info import same_key
 from keypairs_osc.keys.parse import ParsedPublicKey
 from keypairs_osc.keys.parse import contains_private_key
 from keypairs_osc.keys.parse import describe_stored
+from keypairs_osc.keys.parse import line_blob
 from keypairs_osc.keys.parse import parse_public_key
 from keypairs_osc.keys.password import NotDecrypted
 from keypairs_osc.keys.password import carries_password
@@ -53,6 +54,7 @@ __all__ = [
     'PrivateKeyGiven', 'PublicKeyInfo', 'WrongPassphrase',
     'check_private_key_format', 'clean_comment', 'contains_private_key',
     'describe', 'describe_stored', 'fingerprint_sha256', 'generate',
+    'line_blob',
     'load_private_key', 'parse_public_key', 'private_key_is_encrypted',
     'public_blob_of_private_key', 'public_key_of', 'resolve_key_size',
     'same_key', 'serialize_private_key',

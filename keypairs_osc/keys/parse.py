@@ -141,6 +141,21 @@ def _split_key_line(line: str) -> tuple[str, str, str]:
     return tokens[0], tokens[1], tokens[2] if len(tokens) > 2 else ''
 
 
+def line_blob(line: str) -> bytes | None:
+    """The key blob of an ``authorized_keys`` line, as sshd reads it.
+
+    Options before the key are skipped; None for a comment, a blank line
+    or a line that holds no readable key.
+    """
+    line = line.strip()
+    if not line or line.startswith('#'):
+        return None
+    try:
+        return _decode_base64(_split_key_line(line)[1])
+    except InvalidKey:
+        return None
+
+
 def _skip_options(line: str) -> str:
     in_quotes = False
     escaped = False

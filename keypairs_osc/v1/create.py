@@ -163,6 +163,120 @@ def _rollback(app: Any, name: str, user_id: str | None,
         'again, nothing was kept')
 
 
+def add_generation_options(parser: argparse.ArgumentParser) -> None:
+    """How a key is generated and saved: create's options, and rotate's."""
+    parser.add_argument(
+        '--key-type', metavar='<key-type>', choices=keys.KEY_TYPES,
+        help='Type of key to generate: ed25519 (default), ecdsa or rsa')
+    parser.add_argument(
+        '--key-size', metavar='<bits>', type=int,
+        help=f'Key size: rsa {keys.RSA_MIN_BITS} to {keys.RSA_MAX_BITS} '
+             f'(default {keys.RSA_DEFAULT_BITS}); ecdsa 256 (default), '
+             '384 or 521; not for ed25519')
+    parser.add_argument(
+        '--comment', metavar='<text>',
+        help='Comment of the generated key: in its public key, and in '
+             'an OpenSSH private key file as ssh-keygen -C keeps it')
+    parser.add_argument(
+        '--private-key-format', metavar='<format>',
+        choices=keys.PRIVATE_KEY_FORMATS,
+        help='Format of the private key: openssh (default), pem '
+             '(traditional PKCS#1/SEC1) or pkcs8; ed25519 keys only in '
+             'openssh, the one form ssh reads for them')
+    passphrase.add_options(parser, 'encrypts the private key')
+    parser.add_argument(
+        '--force', action='store_true',
+        help='Replace an existing non-empty private key file, and a '
+             '<file>.pub holding another key; the old ones are kept as '
+             '<file>.bak and <file>.pub.bak')
+
+
+def generate(command: Any, parsed_args: argparse.Namespace,
+             chosen: list[regions.Region] | None = None) -> Any:
+    """Generate the key pair, register it and save its private key.
+
+    As ``keypair create`` does it (``command``: the command, for its app
+    and its output): the private key is written only once Nova has
+    accepted the key pair, and the key pair is deleted again when the
+    private key cannot be saved or printed.
+    """
+    if parsed_args.type == 'x509':
+        raise exceptions.CommandError(
+            '--type x509 needs a PEM certificate, which create cannot '
+            'generate: give it with --public-key <certificate.pem>')
+    parsed_args.key_type = parsed_args.key_type or 'ed25519'
+    parsed_args.private_key_format = (parsed_args.private_key_format
+                                      or 'openssh')
+    keys.resolve_key_size(parsed_args.key_type, parsed_args.key_size)
+    keys.check_private_key_format(parsed_args.key_type,
+                                  parsed_args.private_key_format)
+    secret = passphrase.for_new_key(parsed_args)
+    to_stdout = parsed_args.private_key in (None, '-')
+    target = None
+    if not to_stdout:
+        target = securefile.PrivateKeyFile(parsed_args.private_key,
+                                           force=parsed_args.force)
+        target.prepare()
+    try:
+        key = keys.generate(parsed_args.key_type, parsed_args.key_size)
+        private_bytes = keys.serialize_private_key(
+            key, parsed_args.private_key_format, secret,
+            comment=parsed_args.comment or '')
+        public = keys.public_key_of(key, parsed_args.comment or '')
+        user_id = common.resolve_user_id(command.app, parsed_args)
+        made = None
+        if chosen is not None:
+            made = register_everywhere(command.app, parsed_args, chosen,
+                                       public.openssh, public, user_id)
+            keypair = made[0][1]
+        else:
+            keypair = _register(command.app, parsed_args, public.openssh,
+                                public, user_id)
+    except BaseException:
+        if target is not None:
+            target.abandon()  # Nova refused: leave no file behind
+        raise
+    if to_stdout:
+        _print_private_key(command, parsed_args, private_bytes, user_id,
+                           made)
+        return (), ()
+    assert target is not None
+    try:
+        target.commit(private_bytes)
+    except securefile.FileProblem as exc:
+        raise _rollback(command.app, parsed_args.name, user_id,
+                        f'could not save the private key: {exc}', made)
+    finally:
+        target.abandon()
+    for region, in_region in made or [(None, keypair)]:
+        common.remember_private_key(
+            command.app, in_region, target.path, public,
+            compute=region.compute if region else None)
+    if target.backup_path:
+        LOG.warning('The previous %s was kept as %s',
+                    parsed_args.private_key, target.backup_path)
+    warning = securefile.write_public_key(
+        parsed_args.private_key + '.pub', public.openssh,
+        replace=parsed_args.force)
+    if warning:
+        LOG.warning('%s', warning)
+    if made is not None:
+        return regions_shown(made)
+    return common.show_columns(keypair, 'public_key', 'private_key')
+
+
+def _print_private_key(command: Any, parsed_args: argparse.Namespace,
+                       private_bytes: bytes, user_id: str | None,
+                       made: list[tuple[regions.Region, Any]] | None
+                       = None) -> None:
+    try:
+        command.print_alone(private_bytes.decode())
+    except OSError as exc:
+        raise _rollback(command.app, parsed_args.name, user_id,
+                        'could not print the private key '
+                        f'({errors.explain(exc)})', made)
+
+
 class CreateKeypair(common.ShowOne):
     """Create a key pair: generate it locally, or register a public key.
 
@@ -185,30 +299,7 @@ class CreateKeypair(common.ShowOne):
             help='Save the generated private key to <file> (mode 0600, '
                  'public key in <file>.pub). Without it, or with "-", the '
                  'private key is printed on stdout')
-        parser.add_argument(
-            '--key-type', metavar='<key-type>', choices=keys.KEY_TYPES,
-            help='Type of key to generate: ed25519 (default), ecdsa or rsa')
-        parser.add_argument(
-            '--key-size', metavar='<bits>', type=int,
-            help=f'Key size: rsa {keys.RSA_MIN_BITS} to {keys.RSA_MAX_BITS} '
-                 f'(default {keys.RSA_DEFAULT_BITS}); ecdsa 256 (default), '
-                 '384 or 521; not for ed25519')
-        parser.add_argument(
-            '--comment', metavar='<text>',
-            help='Comment of the generated key: in its public key, and in '
-                 'an OpenSSH private key file as ssh-keygen -C keeps it')
-        parser.add_argument(
-            '--private-key-format', metavar='<format>',
-            choices=keys.PRIVATE_KEY_FORMATS,
-            help='Format of the private key: openssh (default), pem '
-                 '(traditional PKCS#1/SEC1) or pkcs8; ed25519 keys only in '
-                 'openssh, the one form ssh reads for them')
-        passphrase.add_options(parser, 'encrypts the private key')
-        parser.add_argument(
-            '--force', action='store_true',
-            help='Replace an existing non-empty private key file, and a '
-                 '<file>.pub holding another key; the old ones are kept as '
-                 '<file>.bak and <file>.pub.bak')
+        add_generation_options(parser)
         common.add_type_option(parser)
         common.add_user_options(parser, 'The owner of the key pair')
         common.add_region_options(
@@ -237,80 +328,7 @@ class CreateKeypair(common.ShowOne):
 
     def _generate(self, parsed_args: argparse.Namespace,
                   chosen: list[regions.Region] | None = None) -> Any:
-        if parsed_args.type == 'x509':
-            raise exceptions.CommandError(
-                '--type x509 needs a PEM certificate, which create cannot '
-                'generate: give it with --public-key <certificate.pem>')
-        parsed_args.key_type = parsed_args.key_type or 'ed25519'
-        parsed_args.private_key_format = (parsed_args.private_key_format
-                                          or 'openssh')
-        keys.resolve_key_size(parsed_args.key_type, parsed_args.key_size)
-        keys.check_private_key_format(parsed_args.key_type,
-                                      parsed_args.private_key_format)
-        secret = passphrase.for_new_key(parsed_args)
-        to_stdout = parsed_args.private_key in (None, '-')
-        target = None
-        if not to_stdout:
-            target = securefile.PrivateKeyFile(parsed_args.private_key,
-                                               force=parsed_args.force)
-            target.prepare()
-        try:
-            key = keys.generate(parsed_args.key_type, parsed_args.key_size)
-            private_bytes = keys.serialize_private_key(
-                key, parsed_args.private_key_format, secret,
-                comment=parsed_args.comment or '')
-            public = keys.public_key_of(key, parsed_args.comment or '')
-            user_id = common.resolve_user_id(self.app, parsed_args)
-            made = None
-            if chosen is not None:
-                made = register_everywhere(self.app, parsed_args, chosen,
-                                           public.openssh, public, user_id)
-                keypair = made[0][1]
-            else:
-                keypair = _register(self.app, parsed_args, public.openssh,
-                                    public, user_id)
-        except BaseException:
-            if target is not None:
-                target.abandon()  # Nova refused: leave no file behind
-            raise
-        if to_stdout:
-            self._print_private_key(parsed_args, private_bytes, user_id,
-                                    made)
-            return (), ()
-        assert target is not None
-        try:
-            target.commit(private_bytes)
-        except securefile.FileProblem as exc:
-            raise _rollback(self.app, parsed_args.name, user_id,
-                            f'could not save the private key: {exc}', made)
-        finally:
-            target.abandon()
-        for region, in_region in made or [(None, keypair)]:
-            common.remember_private_key(
-                self.app, in_region, target.path, public,
-                compute=region.compute if region else None)
-        if target.backup_path:
-            LOG.warning('The previous %s was kept as %s',
-                        parsed_args.private_key, target.backup_path)
-        warning = securefile.write_public_key(
-            parsed_args.private_key + '.pub', public.openssh,
-            replace=parsed_args.force)
-        if warning:
-            LOG.warning('%s', warning)
-        if made is not None:
-            return regions_shown(made)
-        return common.show_columns(keypair, 'public_key', 'private_key')
-
-    def _print_private_key(self, parsed_args: argparse.Namespace,
-                           private_bytes: bytes, user_id: str | None,
-                           made: list[tuple[regions.Region, Any]] | None
-                           = None) -> None:
-        try:
-            self.print_alone(private_bytes.decode())
-        except OSError as exc:
-            raise _rollback(self.app, parsed_args.name, user_id,
-                            'could not print the private key '
-                            f'({errors.explain(exc)})', made)
+        return generate(self, parsed_args, chosen)
 
 
 class ImportKeypair(common.ShowOne):

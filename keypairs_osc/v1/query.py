@@ -337,6 +337,20 @@ class ShowKeypair(common.ShowOne):
         fields['servers'] = (f'unknown: {usage.unknown}' if usage.unknown
                              else format_columns.ListColumn(
                                  [str(s) for s in usage.of(keypair.name)]))
+        fields['rotated'] = format_columns.ListColumn(_rotated(
+            common.cloud_id(self.app, compute),
+            keypair.user_id or common.own_user_id(self.app), keypair.name))
         ordered = sorted(fields)
         return tuple(ordered), tuple(fields[f] for f in ordered)
 
+
+def _rotated(cloud: str, user_id: str | None, name: str) -> list[str]:
+    """The servers "keypair rotate" moved to or from the key pair.
+
+    From the local record: Nova still names the key pair a server was
+    booted with.
+    """
+    return [f'{servers.ServerRef(r.server_id, r.server_name)} '
+            + (f'to {r.to_name}' if r.from_name == name
+               else f'from {r.from_name}')
+            for r in record.rotations(cloud, user_id, name)]

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
+from collections.abc import Sequence
 from typing import Any
 
 from osc_lib import exceptions
 
 from keypairs_osc import errors
+from keypairs_osc import hostkeys
+from keypairs_osc import pinning
+from keypairs_osc import securefile
+from keypairs_osc import servers
 
 LOG = logging.getLogger(__name__)
 
@@ -55,14 +61,24 @@ def families(parsed_args: argparse.Namespace) -> list[int]:
     return [4, 6]
 
 
-def choose_address(server: Any, parsed_args: argparse.Namespace) -> str:
-    """The server's address the options ask for."""
+#: The options that choose another address, as the refusal names them.
+ADDRESS_OPTIONS = '--address, --private or --address-type'
+
+
+def choose_address(server: Any, parsed_args: argparse.Namespace,
+                   options: str = ADDRESS_OPTIONS) -> str:
+    """The server's address the options ask for.
+
+    ``options``: the command's options that choose another, for the
+    refusal.
+    """
     return pick_address(server.addresses, parsed_args.address_type,
-                        families(parsed_args))
+                        families(parsed_args), options)
 
 
 def pick_address(addresses: dict, address_type: str,
-                 families: list[int]) -> str:
+                 families: list[int],
+                 options: str = ADDRESS_OPTIONS) -> str:
     """An address of the server, chosen as core's ``server ssh`` does."""
     wanted = {'public': 'floating', 'private': 'fixed'}.get(address_type,
                                                            address_type)
@@ -78,7 +94,7 @@ def pick_address(addresses: dict, address_type: str,
                 return entry['addr']
     raise exceptions.CommandError(
         f'no {address_type} IPv{"/".join(map(str, families))} address '
-        'found; give --address, --private or --address-type')
+        f'found; give {options}')
 
 
 def login_for(image: Any) -> str | None:
@@ -113,3 +129,97 @@ def image_login(app: Any, server: Any) -> str:
             "(its image names no os_admin_user or known os_distro); "
             'give --login')
     return login
+
+
+def ssh_program() -> str:
+    """The system's ssh, or one line saying it is missing."""
+    ssh = shutil.which('ssh')
+    if ssh is None:
+        raise exceptions.CommandError('ssh is not installed')
+    return ssh
+
+
+def ssh_argv(ssh: str, identity: str, login: str, address: str,
+             port: int | None = None, options: Sequence[str] = (),
+             pinned: dict[str, str] | None = None) -> list[str]:
+    """ssh's command line to log in with ``identity``; the address last.
+
+    ssh takes the first value given for an option: the user's ``-o``
+    options come before the pinned host keys' and win.
+    """
+    argv = [ssh, '-i', identity, '-o', 'IdentitiesOnly=yes', '-l', login]
+    if port:
+        argv += ['-p', str(port)]
+    for option in options:
+        argv += ['-o', option]
+    for name, value in (pinned or {}).items():
+        argv += ['-o', f'{name}={value}']
+    return [*argv, address]
+
+
+def pin_host_keys(app: Any, server: Any, subject: str, repin: bool = False,
+                  require_pinned: bool = False) -> dict[str, str]:
+    """Pin the host keys the console shows; ssh's options to check them.
+
+    The console's keys are pinned when none are yet (or with
+    --repin), and must be the pinned ones otherwise. Without keys on
+    the console the pinned ones still count; with none at all, ssh's
+    own known_hosts decides, after one line saying so, unless
+    --require-pinned refuses.
+    """
+    try:
+        pinned = pinning.read_pinned(server.id)
+    except securefile.FileProblem:
+        if not repin:
+            raise
+        pinned = None  # damaged: --repin replaces it
+    try:
+        shown = hostkeys.from_console(servers.console_output(
+            app.client_manager.compute, server))
+        missing = _why_no_keys(shown)
+    except servers.ConsoleUnavailable as exc:
+        shown, missing = None, str(exc)
+    if shown is not None and shown.keys:
+        for reason in shown.skipped:
+            LOG.debug('Left out of the console\'s host keys: %s',
+                      reason)
+        same = pinned is not None and hostkeys.same_keys(pinned,
+                                                         shown.keys)
+        if pinned is None or (repin and not same):
+            kept = pinning.write_pinned(server.id, shown.keys,
+                                        replace=repin)
+            app.stderr.write(
+                f'{subject}: pinned its host keys '
+                f'from its console output: '
+                f'{hostkeys.fingerprints(shown.keys)}'
+                + (f' (the keys pinned before are kept in {kept})'
+                   if kept else '') + '\n')
+        elif not same:
+            raise hostkeys.HostKeyProblem(
+                f'its console shows host keys '
+                f'{hostkeys.fingerprints(shown.keys)}, not those pinned '
+                f'on this machine, {hostkeys.fingerprints(pinned)}; '
+                'refusing to connect. If the server was rebuilt, pin '
+                'the new keys with --repin')
+    elif repin:
+        raise hostkeys.HostKeyProblem(f'cannot re-pin: {missing}')
+    elif pinned is None:
+        if require_pinned:
+            raise hostkeys.HostKeyProblem(
+                f'no host keys are pinned for it and {missing}; '
+                '--require-pinned refuses to connect')
+        app.stderr.write(
+            f'{subject}: no host keys to pin: '
+            f'{missing}; ssh checks the host key with your known_hosts '
+            'as usual\n')
+        return {}
+    return pinning.pinned_options(server.id)
+
+
+def _why_no_keys(shown: hostkeys.ConsoleKeys | None) -> str:
+    """Why the console gives no host key to pin."""
+    if shown is None:
+        return (f'its console output shows no "{hostkeys.BEGIN}" block')
+    why = '; '.join(dict.fromkeys(shown.skipped)) or 'it is empty'
+    return (f'the host key block of its console output holds no usable '
+            f'key ({why})')

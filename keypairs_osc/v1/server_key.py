@@ -19,6 +19,7 @@ from keypairs_osc import api
 from keypairs_osc import errors
 from keypairs_osc import keys
 from keypairs_osc import record
+from keypairs_osc import securefile
 from keypairs_osc.v1 import common
 
 
@@ -52,11 +53,29 @@ class KeypairKey:
     fingerprint_sha256: str | None = None
 
 
-def recorded_key(app: Any, server: Any, option: str) -> str:
+def rotation(app: Any, server: Any) -> record.Rotation | None:
+    """The key pair ``keypair rotate`` moved the server to, if it did.
+
+    Nova cannot know: it keeps the key pair the server was booted with.
+    """
+    return record.rotation(common.cloud_id(app), server.id)
+
+
+def recorded_key(app: Any, server: Any, option: str,
+                 rotated: record.Rotation | None = None) -> str:
     """The recorded private key file of the server's key pair.
 
-    ``option`` is the command's option that gives a key file instead.
+    ``option`` is the command's option that gives a key file instead;
+    ``rotated``: the server's rotation, whose key is then the one to log
+    in with.
     """
+    if rotated is not None:
+        if not os.path.isfile(rotated.path):
+            raise exceptions.CommandError(
+                f'{rotated.path}, the private key of key pair '
+                f'{rotated.to_name!r} (the server was rotated to it), no '
+                f'longer exists; give {option}')
+        return rotated.path
     if not server.key_name:
         raise exceptions.CommandError(
             f'server {server.name!r} was booted without a key pair; '
@@ -74,8 +93,41 @@ def recorded_key(app: Any, server: Any, option: str) -> str:
     return entry.path
 
 
-def keypair_key(app: Any, server: Any) -> KeypairKey:
-    """The public key of the server's key pair, as far as it is known."""
+def identity_blob(identity: str) -> bytes:
+    """The public key blob of the private key file ssh is to log in with.
+
+    From the key itself, or, for an encrypted key whose format hides it,
+    from the ``.pub`` file beside it; else one line.
+    """
+    if identity == '-' or (os.path.exists(identity)
+                           and not os.path.isfile(identity)):
+        # ssh reads it again itself: a pipe would be empty by then, and
+        # ssh -i takes no "-" for stdin.
+        raise exceptions.CommandError(
+            f'{identity}: ssh needs the identity as a regular file')
+    data = securefile.read_input(identity, 'private key')
+    blob = keys.public_blob_of_private_key(data)
+    if blob is None and os.path.isfile(identity + '.pub'):
+        with open(identity + '.pub', 'rb') as f:
+            parsed = keys.describe_stored(f.read(4096).decode(
+                errors='replace'))
+        blob = parsed.blob if parsed else None
+    if blob is None:
+        raise exceptions.CommandError(
+            f'{identity}: cannot read its public half without the '
+            'passphrase, and there is no matching .pub file beside it')
+    return blob
+
+
+def keypair_key(app: Any, server: Any,
+                rotated: record.Rotation | None = None) -> KeypairKey:
+    """The public key of the server's key pair, as far as it is known.
+
+    ``rotated``: the server's rotation, whose recorded fingerprint then
+    counts, not the key Nova booted it with.
+    """
+    if rotated is not None:
+        return KeypairKey(fingerprint_sha256=rotated.fingerprint_sha256)
     if not server.key_name:
         return KeypairKey()
     owner = server.user_id

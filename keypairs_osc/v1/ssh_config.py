@@ -150,6 +150,7 @@ class SshConfigKeypair(common.Lister):
             servers = [server for server in
                        self.app.client_manager.compute.servers(details=True)
                        if server.user_id == user_id]
+        rotated = record.rotated_servers(cloud)
         names = sshconfig.host_names(
             ((server.id, server.name or '') for server in servers),
             prefix, taken)
@@ -158,6 +159,7 @@ class SshConfigKeypair(common.Lister):
         for server in sorted(servers, key=lambda s: names[s.id]):
             try:
                 entries.append(self._entry(parsed_args, server, keys,
+                                           rotated.get(server.id),
                                            names[server.id], logins))
             except Skip as why:
                 self._say(f'Skipped server {server.name!r} ({server.id}): '
@@ -173,18 +175,23 @@ class SshConfigKeypair(common.Lister):
         return entries
 
     def _entry(self, parsed_args: argparse.Namespace, server: Any,
-               keys: dict[str, record.Entry], host: str,
+               keys: dict[str, record.Entry],
+               rotated: record.Rotation | None, host: str,
                logins: dict[str | None, str | None]
                ) -> sshconfig.HostEntry:
-        if not server.key_name:
+        """``rotated``: the server's rotation, whose key logs in now."""
+        if rotated is not None:
+            key_name, path = rotated.to_name, rotated.path
+        elif not server.key_name:
             raise Skip('booted without a key pair')
-        entry = keys.get(server.key_name)
-        if entry is None:
+        elif server.key_name not in keys:
             raise Skip(f'no private key of key pair {server.key_name!r} '
                        'is recorded on this machine')
-        if not os.path.isfile(entry.path):
-            raise Skip(f'{entry.path}, the private key of key pair '
-                       f'{server.key_name!r}, no longer exists')
+        else:
+            key_name, path = server.key_name, keys[server.key_name].path
+        if not os.path.isfile(path):
+            raise Skip(f'{path}, the private key of key pair '
+                       f'{key_name!r}, no longer exists')
         try:
             address = reach.choose_address(server, parsed_args)
         except exceptions.CommandError:
@@ -196,7 +203,7 @@ class SshConfigKeypair(common.Lister):
         known_hosts = record.known_hosts_path(server.id)
         host_entry = sshconfig.HostEntry(
             host=host, server_name=server.name or '', server_id=server.id,
-            address=address, login=login, identity_file=entry.path,
+            address=address, login=login, identity_file=path,
             known_hosts=known_hosts if os.path.isfile(known_hosts) else None,
             port=parsed_args.port)
         sshconfig.host_lines(host_entry)  # Unwritable: this server skipped

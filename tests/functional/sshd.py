@@ -72,17 +72,30 @@ def _quoted(path: str) -> str:
 
 
 class SSHServer:
-    def __init__(self, address: str = '127.0.0.1'):
+    def __init__(self, address: str = '127.0.0.1', home: bool = False,
+                 port: int | None = None):
+        """``home``: the login user's home is a directory of its own, as
+        on a guest: sshd reads ``~/.ssh/authorized_keys`` there and the
+        session's ``HOME`` is it (``SetEnv``), so what a login changes in
+        ``~/.ssh`` is what sshd reads, and the user's real home is left
+        alone."""
         if not os.path.exists(SSHD):
             raise RuntimeError('sshd is not installed; run '
                                'tools/ensure-debian-packages openssh-server')
         self.dir = tempfile.mkdtemp(prefix='sshd-', dir=server_base_dir())
         os.chmod(self.dir, 0o700)
-        self.authorized_keys = os.path.join(self.dir, 'authorized_keys')
+        self.home = os.path.join(self.dir, 'home') if home else None
+        if self.home:
+            os.makedirs(os.path.join(self.home, '.ssh'), mode=0o700)
+            os.chmod(self.home, 0o700)
+            self.authorized_keys = os.path.join(self.home, '.ssh',
+                                                'authorized_keys')
+        else:
+            self.authorized_keys = os.path.join(self.dir, 'authorized_keys')
         self.user = getpass.getuser()
         #: The only address it listens on, and a port free there.
         self.address = address
-        self.port = _free_port(address)
+        self.port = port or _free_port(address)
         #: Its private host key; the public one is beside it (``.pub``).
         self.host_key = os.path.join(self.dir, 'host_ed25519')
         self.proc: subprocess.Popen | None = None
@@ -107,12 +120,19 @@ PermitRootLogin prohibit-password
 UsePAM no
 LogLevel VERBOSE
 """)
+            if self.home:
+                f.write(f'SetEnv {_quoted("HOME=" + self.home)}\n')
+        return self.launch()
+
+    def launch(self) -> SSHServer:
+        """Run sshd (again, after :meth:`halt`) with its configuration."""
+        config = os.path.join(self.dir, 'sshd_config')
         if os.geteuid() == 0:
             os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
         self.log = os.path.join(self.dir, 'sshd.log')
         self.proc = subprocess.Popen(
             [SSHD, '-D', '-e', '-f', config], stdout=subprocess.DEVNULL,
-            stderr=open(self.log, 'wb'), start_new_session=True)
+            stderr=open(self.log, 'ab'), start_new_session=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -125,10 +145,14 @@ LogLevel VERBOSE
                 time.sleep(0.1)
         raise RuntimeError(f'sshd did not start: {self.log_tail()}')
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop sshd, keeping its files (:meth:`launch` runs it again)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def log_tail(self) -> str:

@@ -144,19 +144,22 @@ class ComputeTestCase(base.FunctionalTestCase):
         self.fail(f'server {server.id} has no fixed IPv4 address: '
                   f'{server.addresses}')
 
-    def guest(self, server) -> sshd.SSHServer:
+    def guest(self, server, home: bool = False,
+              port: int | None = None) -> sshd.SSHServer:
         """The server's sshd, as its guest would run it: on its own address.
 
         It listens on the fixed address Nova reports for the server (a
         127.x address on the devcloud's network, local to this machine)
         and nowhere else, on a free high port (the tests may run as an
         ordinary user), and lets in the key the metadata API gives the
-        guest. Stopped at cleanup.
+        guest. Stopped at cleanup. ``home`` and ``port``: as
+        :class:`sshd.SSHServer` takes them.
         """
         if not (base.target().devcloud and self.info['network']):
             self.skipTest("a guest sshd on a server's address needs the "
                           "devcloud compute tier's loopback network")
-        guest = sshd.SSHServer(self.fixed_address(server)).start()
+        guest = sshd.SSHServer(self.fixed_address(server), home=home,
+                               port=port).start()
         self.addCleanup(guest.stop)
         guest.authorize(self.authorized_keys_from_metadata(server))
         return guest

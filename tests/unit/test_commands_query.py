@@ -13,6 +13,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions
 from osc_lib.test import base as osc_base
 
+from keypairs_osc import record
 from keypairs_osc.v1 import create
 from keypairs_osc.v1 import delete
 from keypairs_osc.v1 import query
@@ -132,6 +133,37 @@ class ShowTest(base.CommandTestCase):
         err = self.assertRaises(exceptions.CommandError, self.run_cmd, 'k')
         self.assertEqual("key pair 'k': Keypair k not found (HTTP 404)",
                          str(err))
+
+
+class ShowRotatedTest(base.CommandTestCase):
+    """keypair show's rotated field: the servers "keypair rotate" moved to
+    or from the key pair, which only the local record knows."""
+
+    command_class = query.ShowKeypair
+
+    def fields(self, name: str) -> dict:
+        self.api_get.return_value = fakes.keypair(name, vectors.FIXED_LINE)
+        columns, values = self.run_cmd(name)
+        return dict(zip(columns, values, strict=True))
+
+    def test_none_rotated(self):
+        self.assertEqual([], self.fields('a')['rotated'].machine_readable())
+
+    def test_to_and_from_by_server_name(self):
+        for server_id, server_name, from_name, to_name in (
+                ('s2', 'web', 'a', 'b'), ('s1', 'db', 'a', 'c'),
+                ('s3', 'app', 'c', 'a'), ('s4', 'xx', 'c', 'd')):
+            record.remember_rotation(base.NOVA_URL, record.Rotation(
+                server_id, server_name, base.USER_ID, from_name, to_name,
+                f'/keys/{to_name}', 'SHA256:x'))
+        record.remember_rotation('http://other/v2.1', record.Rotation(
+            's5', 'aa', base.USER_ID, 'a', 'b', '/keys/b', 'SHA256:x'))
+        record.remember_rotation(base.NOVA_URL, record.Rotation(
+            's6', 'ab', 'other-user', 'a', 'b', '/keys/b', 'SHA256:x'))
+        self.assertEqual(['app (s3) from c', 'db (s1) to c', 'web (s2) to b'],
+                         self.fields('a')['rotated'].machine_readable())
+        self.assertEqual(['web (s2) from a'],
+                         self.fields('b')['rotated'].machine_readable())
 
 
 class LoginTest(base.CommandTestCase):

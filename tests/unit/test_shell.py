@@ -77,7 +77,8 @@ class ShellResolvesOurCommandsTest(base.TestCase):
                 (('keypair', 'delete', 'k'), 'DeleteKeypair'),
                 (('keypair', 'verify', 'k', '--private-key', 'f'),
                  'VerifyKeypair'),
-                (('keypair', 'ssh', 'server'), 'SshKeypair')):
+                (('keypair', 'ssh', 'server'), 'SshKeypair'),
+                (('keypair', 'rotate', 'a', 'b'), 'RotateKeypair')):
             factory, printed = self.resolve(*words)
             self.assertTrue(factory.__module__.startswith('keypairs_osc.'),
                             f'{" ".join(words)} -> {factory}')

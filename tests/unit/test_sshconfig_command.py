@@ -151,6 +151,29 @@ class WritesTest(SshConfigTestCase):
             self.assertIn('Skipped server', line)
             self.assertIn(why, line)
 
+    def test_a_rotated_server_gets_the_key_it_was_rotated_to(self):
+        # Nova still names 'k'; the record knows the server lets in 'k2'.
+        rotated_key = self.write('rotated key', b'another private key\n')
+        record.remember_rotation(CLOUD, record.Rotation(
+            'aaaaaaaa-1', 'web', base.USER_ID, 'k', 'k2', rotated_key,
+            'SHA256:rotated'))
+        self.run_cmd()
+        db, web = self.block().split('Host web\n')  # db's host first
+        self.assertIn(f'  IdentityFile "{rotated_key}"\n', web)
+        self.assertIn(f'  IdentityFile "{self.keyfile}"\n', db)
+        self.assertNotIn(self.keyfile, web)
+
+    def test_a_rotated_server_whose_new_key_is_gone_is_skipped(self):
+        record.remember_rotation(CLOUD, record.Rotation(
+            'aaaaaaaa-1', 'web', base.USER_ID, 'k', 'k2',
+            os.path.join(self.tmp, 'deleted'), 'SHA256:rotated'))
+        rows = self.run_cmd()
+        self.assertEqual(['db'], [row[0] for row in rows])
+        self.assertIn("Skipped server 'web' (aaaaaaaa-1): "
+                      f"{os.path.join(self.tmp, 'deleted')}, the private "
+                      "key of key pair 'k2', no longer exists",
+                      self.stderr())
+
     def test_login_gives_every_server_its_login(self):
         self.servers.append(server('bare', 'id-4', image='bare-img'))
         rows = self.run_cmd('--login', 'admin')
