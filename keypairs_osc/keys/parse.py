@@ -142,18 +142,40 @@ def _split_key_line(line: str) -> tuple[str, str, str]:
 
 
 def line_blob(line: str) -> bytes | None:
-    """The key blob of an ``authorized_keys`` line, as sshd reads it.
+    """The key an ``authorized_keys`` line lets log in, as sshd reads it.
 
-    Options before the key are skipped; None for a comment, a blank line
-    or a line that holds no readable key.
+    Options before the key are skipped; None for a comment, a blank line,
+    a line that holds no readable key, or a ``cert-authority`` line (its
+    key signs certificates; sshd does not take it as a login key).
     """
     line = line.strip()
     if not line or line.startswith('#'):
         return None
     try:
-        return _decode_base64(_split_key_line(line)[1])
+        _, b64, _ = _split_key_line(line)
     except InvalidKey:
         return None
+    if 'cert-authority' in _option_names(line[:line.index(b64)]):
+        return None
+    try:
+        return _decode_base64(b64)
+    except InvalidKey:
+        return None
+
+
+def _option_names(options: str) -> set[str]:
+    """The lowercased names of the comma-separated options before a key."""
+    names, name, in_quotes = set(), '', False
+    for char in options:
+        if char == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and char in ', \t':
+            names.add(name.partition('=')[0].lower())
+            name = ''
+        elif not in_quotes:
+            name += char
+    names.add(name.partition('=')[0].lower())
+    return names
 
 
 def _skip_options(line: str) -> str:

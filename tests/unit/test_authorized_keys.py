@@ -58,6 +58,19 @@ class LineBlobTest(base.TestCase):
                 self.assertIsNone(keys.line_blob(line))
 
 
+    def test_a_cert_authority_line_lets_no_login_with_its_key(self):
+        # sshd takes such a key only as the signer of certificates.
+        for options in ('cert-authority', 'CERT-AUTHORITY',
+                        'no-pty,cert-authority,from="a b"',
+                        'from="10.0.0.1",cert-authority'):
+            with self.subTest(options=options):
+                self.assertIsNone(keys.line_blob(
+                    f'{options} {OLD.decode()}'))
+        # Only as an option's name: a quoted value or a comment is not.
+        self.assertEqual(OLD_BLOB, keys.line_blob(
+            f'command="cert-authority" {OLD.decode()} cert-authority'))
+
+
 class CountTest(base.TestCase):
 
     def test_every_line_of_the_key_counts_whatever_its_options(self):
@@ -140,6 +153,12 @@ class RemoveTest(base.TestCase):
     def test_a_key_with_a_comment_that_is_not_utf8_goes_too(self):
         self.assertEqual(OTHER + b'\n', authorized_keys.remove(
             OLD + b' caf\xe9\n' + OTHER + b'\n', OLD_BLOB))
+
+    def test_a_cert_authority_line_of_the_key_stays(self):
+        text = b'cert-authority ' + OLD + b'\n' + OLD + b' me\n'
+        self.assertEqual(b'cert-authority ' + OLD + b'\n',
+                         authorized_keys.remove(text, OLD_BLOB))
+        self.assertEqual(1, authorized_keys.count(text, OLD_BLOB))
 
     def test_a_file_without_the_key_is_unchanged(self):
         text = b'# ops\r\n' + OTHER + b'\n\xff' + NEW
