@@ -158,14 +158,16 @@ def ssh_argv(ssh: str, identity: str, login: str, address: str,
 
 
 def pin_host_keys(app: Any, server: Any, subject: str, repin: bool = False,
-                  require_pinned: bool = False) -> dict[str, str]:
+                  require_pinned: bool = False,
+                  repin_with: str = '--repin') -> dict[str, str]:
     """Pin the host keys the console shows; ssh's options to check them.
 
     The console's keys are pinned when none are yet (or with
     --repin), and must be the pinned ones otherwise. Without keys on
     the console the pinned ones still count; with none at all, ssh's
     own known_hosts decides, after one line saying so, unless
-    --require-pinned refuses.
+    --require-pinned refuses. ``repin_with``: what re-pins, as the
+    refusal of other keys tells it.
     """
     try:
         pinned = pinning.read_pinned(server.id)
@@ -200,7 +202,7 @@ def pin_host_keys(app: Any, server: Any, subject: str, repin: bool = False,
                 f'{hostkeys.fingerprints(shown.keys)}, not those pinned '
                 f'on this machine, {hostkeys.fingerprints(pinned)}; '
                 'refusing to connect. If the server was rebuilt, pin '
-                'the new keys with --repin')
+                f'the new keys with {repin_with}')
     elif repin:
         raise hostkeys.HostKeyProblem(f'cannot re-pin: {missing}')
     elif pinned is None:

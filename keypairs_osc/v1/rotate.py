@@ -295,7 +295,9 @@ class RotateKeypair(common.Lister):
                 try:
                     pinned = reach.pin_host_keys(
                         self.app, target.server,
-                        f'server {target.server.name!r}')
+                        f'server {target.server.name!r}',
+                        repin_with='"keypair ssh --repin" (rotate has no '
+                                   '--repin: it checks, never re-pins)')
                 except errors.REPORTED as exc:
                     target.problem = errors.explain(exc)
                     continue
