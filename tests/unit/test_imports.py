@@ -15,8 +15,14 @@ TREES = ('keypairs_osc', 'tools', 'tests')
 
 
 def _module_name(path: pathlib.Path) -> str:
+    """Its dotted name; a script beside a package of its name (the shim
+    tools/devcloud.py) keeps its ``.py`` to stay apart from it."""
     parts = path.relative_to(TOP).with_suffix('').parts
-    return '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
+    if parts[-1] == '__init__':
+        return '.'.join(parts[:-1])
+    if path.with_suffix('').is_dir():
+        return '.'.join(parts) + '.py'
+    return '.'.join(parts)
 
 
 def _modules() -> dict[str, pathlib.Path]:
@@ -40,6 +46,10 @@ def _imported(name: str, path: pathlib.Path, known: set[str]) -> set[str]:
             for alias in node.names:
                 whole = f'{start}.{alias.name}'
                 found.add(whole if whole in known else start)
+    if path.parent == TOP / 'tools':
+        # A script in tools/ imports its neighbours by their own names
+        # (tools/ is its directory on sys.path).
+        found |= {f'tools.{module}' for module in found}
     return {module for module in found if module in known} - {name}
 
 
@@ -90,6 +100,11 @@ class CircleFinderTest(base.TestCase):
                       graph['keypairs_osc.rotation'])
         self.assertIn('keypairs_osc.v1.common',
                       graph['keypairs_osc.v1.rotate'])
+        # Scripts in tools/ import their neighbours by their own names.
+        self.assertIn('tools.loopback_proxy', graph['tools.bench'])
+        self.assertIn('tools.devcloud.common', graph['tools.bench'])
+        self.assertEqual({'tools.devcloud.__main__'},
+                         graph['tools.devcloud.py'])
 
 
 class ImportsGoOneWayTest(base.TestCase):
