@@ -33,6 +33,27 @@ DISTRO_USERS = {
 }
 
 
+def port(text: str) -> int:
+    """A port number, as --port takes it: 1 to 65535."""
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError('must be a port number, 1 to 65535')
+    return value
+
+
+def add_login_options(parser: argparse.ArgumentParser, option_help: str
+                      = 'An ssh_config(5) option for ssh, as "ssh -o" '
+                        '(repeatable)') -> None:
+    """--login, --port and -o: how ssh logs in, for ssh and rotate."""
+    parser.add_argument('--login', '-l', metavar='<user>',
+                        help="Login name (default: the image's "
+                             'os_admin_user, or one for its os_distro)')
+    parser.add_argument('--port', '-p', metavar='<port>', type=port,
+                        help="Port of the ssh server (default: ssh's, 22)")
+    parser.add_argument('--option', '-o', metavar='<option>',
+                        action='append', default=[], help=option_help)
+
+
 def add_address_options(parser: argparse.ArgumentParser) -> None:
     """-4/-6 and --public/--private/--address-type, as core's server ssh."""
     family = parser.add_mutually_exclusive_group()

@@ -104,15 +104,7 @@ class RotateKeypair(common.Lister):
             '--server', metavar='<server>', action='append', default=[],
             help='Rotate this server (name or ID; repeatable) instead of '
                  'every server of yours that "keypair show <old>" lists')
-        parser.add_argument('--login', '-l', metavar='<user>',
-                            help="Login name (default: the image's "
-                                 'os_admin_user, or one for its os_distro)')
-        parser.add_argument('--port', '-p', metavar='<port>', type=int,
-                            help='Port of the ssh servers')
-        parser.add_argument('--option', '-o', metavar='<option>',
-                            action='append', default=[],
-                            help='An ssh_config(5) option for ssh, as '
-                                 '"ssh -o" (repeatable)')
+        reach.add_login_options(parser)
         reach.add_address_options(parser)
         parser.add_argument(
             '--concurrency', metavar='<n>', type=_positive,

@@ -58,18 +58,11 @@ class SshKeypair(server_key.OnServer, common.Command):
                                  'one recorded for the key pair '
                                  '(--private-key as in the other keypair '
                                  'commands)')
-        parser.add_argument('--login', '-l', metavar='<user>',
-                            help='Login name (default: the image\'s '
-                                 'os_admin_user, or one for its os_distro)')
-        parser.add_argument('--port', '-p', metavar='<port>', type=int,
-                            help='Port of the ssh server')
+        reach.add_login_options(
+            parser, 'An ssh_config(5) option for ssh, as "ssh -o" '
+                    '(repeatable), as in core\'s "server ssh"')
         parser.add_argument('--address', metavar='<address>',
                             help='Connect to this address')
-        parser.add_argument('--option', '-o', metavar='<option>',
-                            action='append', default=[],
-                            help='An ssh_config(5) option for ssh, as '
-                                 '"ssh -o" (repeatable), as in core\'s '
-                                 '"server ssh"')
         parser.add_argument('-v', dest='verbose', action='store_true',
                             help='Ask ssh for debugging output (ssh -v)')
         parser.add_argument('--repin', action='store_true',

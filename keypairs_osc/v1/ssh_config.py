@@ -21,13 +21,6 @@ COLUMNS = ('Host', 'Server', 'Server ID', 'Address', 'User',
            'Pinned Host Keys')
 
 
-def _port(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError('must be a port number, 1 to 65535')
-    return value
-
-
 def _image_id(server: Any) -> str | None:
     image = server.image
     if isinstance(image, dict):
@@ -64,7 +57,7 @@ class SshConfigKeypair(common.Lister):
                                  'each image\'s os_admin_user, or one for '
                                  'its os_distro; a server whose login '
                                  'cannot be told is left out)')
-        parser.add_argument('--port', '-p', metavar='<port>', type=_port,
+        parser.add_argument('--port', '-p', metavar='<port>', type=reach.port,
                             help='Port of the servers\' ssh servers '
                                  '(default: ssh\'s, 22)')
         parser.add_argument('--prefix', metavar='<prefix>', default='',

@@ -348,6 +348,17 @@ class RefusedTest(RotateCase):
         self.assertEqual(4, self.parse('old', 'new').concurrency)
 
 
+    def test_port_is_a_port_number(self):
+        for port in ('0', '65536', 'x'):
+            with self.subTest(port=port), \
+                    mock.patch('sys.stderr', io.StringIO()) as said:
+                self.assertRaises(osc_base.ParserException, self.parse,
+                                  'old', 'new', '--port', port)
+            self.assertIn("argument --port/-p: ", said.getvalue())
+        self.assertEqual(65535, self.parse('old', 'new', '-p',
+                                           '65535').port)
+
+
 class DryRunTest(RotateCase):
 
     def test_shows_each_server_and_creates_and_logs_in_to_nothing(self):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from unittest import mock
 
@@ -85,6 +86,17 @@ class SshTest(SshCase):
         self.assertEqual(['-o', 'ConnectTimeout=5', '-o',
                           'ServerAliveInterval=9', '-v'], argv[at - 5:at])
         self.assertEqual(['uptime'], argv[at + 1:])
+
+    def test_port_is_a_port_number_before_ssh_runs(self):
+        for port in ('0', '65536', '-1', 'x'):
+            with self.subTest(port=port), \
+                    mock.patch('sys.stderr', io.StringIO()) as said:
+                self.assertRaises(base.osc_base.ParserException,
+                                  self.parse, 'web', '--port', port)
+            self.assertIn('argument --port/-p: ', said.getvalue())
+        self.call.assert_not_called()
+        self.run_cmd('web', '-p', '2222')
+        self.assertEqual(['-p', '2222'], self.argv()[7:9])
 
     def test_an_identity_from_a_pipe_is_refused_before_ssh_runs(self):
         reader, writer = os.pipe()
