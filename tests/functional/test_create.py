@@ -231,7 +231,8 @@ class CreateRefusedTest(base.FunctionalTestCase):
     def test_names_appear_in_errors_exactly_as_given(self):
         result = self.openstack('keypair', 'create', '  lead  x',
                                 '--private-key', self.path('k'), expect=1)
-        self.assertCleanFailure(result, "'  lead  x'")
+        self.assertCleanFailure(result, "key pair name '  lead  x' has "
+                                'leading or trailing whitespace')
 
     def test_non_admin_user_option_is_forbidden(self):
         name = self.unique_name()
@@ -268,12 +269,14 @@ class CreateRefusedTest(base.FunctionalTestCase):
     def test_key_size_with_ed25519_is_an_error(self):
         result = self.openstack('keypair', 'create', self.unique_name(),
                                 '--key-size', '2048', expect=1)
-        self.assertCleanFailure(result, 'ed25519')
+        self.assertCleanFailure(result, '--key-size does not apply to '
+                                'ed25519 keys')
 
     def test_pem_with_ed25519_is_an_error(self):
         result = self.openstack('keypair', 'create', self.unique_name(),
                                 '--private-key-format', 'pem', expect=1)
-        self.assertCleanFailure(result, 'PEM')
+        self.assertCleanFailure(result, 'ed25519 keys have no traditional '
+                                'PEM form')
 
     def ssh_keygen_public(self) -> str:
         path = self.path('pub-source')

@@ -105,7 +105,8 @@ class AdminListTest(ListShowTest):
         result = self.openstack('keypair', 'list', '--project',
                                 base.target().project_name,
                                 '--marker', 'x', expect=1)
-        self.assertCleanFailure(result, '--marker')
+        self.assertCleanFailure(result,
+                                '--project is not compatible with --marker')
 
 
 class NonAdminTest(base.FunctionalTestCase):

@@ -153,6 +153,10 @@ class KeyTestCase(TestCase):
         self.assertEqual(blob_of(openssh(private_key)), info.blob)
 
 
+#: The user ID of nobody, as whom root tries what only root may do.
+NOBODY = 65534
+
+
 def mode(path: str) -> int:
     return stat.S_IMODE(os.lstat(path).st_mode)
 
@@ -208,6 +212,48 @@ class FileTestCase(TestCase):
         for part in ([contains] if isinstance(contains, str) else contains):
             self.assertIn(part, str(error))
         return error
+
+    def unprivileged(self, func) -> str:
+        """What ``func()`` does for a user who is not root, in one line:
+        ``'returned <value>'`` or ``'raised <exception type>: <message>'``.
+
+        Root may read and write anything: as root, ``func`` runs as the
+        user nobody (:data:`NOBODY`, effective user and group IDs, no
+        supplementary groups), which the directory lets pass (``0711``);
+        root's IDs are restored after it.
+        """
+        def outcome() -> str:
+            try:
+                return f'returned {func()}'
+            except Exception as exc:
+                return f'raised {type(exc).__name__}: {exc}'
+
+        if os.geteuid() != 0:
+            return outcome()
+        os.chmod(self.dir, 0o711)  # noqa: S103 - nobody passes, no more
+        gid, groups = os.getegid(), os.getgroups()
+        os.setgroups([])
+        os.setegid(NOBODY)
+        os.seteuid(NOBODY)
+        try:
+            return outcome()
+        finally:
+            os.seteuid(0)
+            os.setegid(gid)
+            os.setgroups(groups)
+
+    def open_descriptors(self) -> set[int]:
+        """The file descriptors this process has open (not the one that
+        listed them)."""
+        listed = [int(fd) for fd in os.listdir('/proc/self/fd')]
+        still = set()
+        for fd in listed:
+            try:
+                os.fstat(fd)
+            except OSError:
+                continue  # the listing's own, closed again
+            still.add(fd)
+        return still
 
     def no_space(self):
         """Make every write of a key fail as on a full disk."""

@@ -116,3 +116,23 @@ def compressed_ecdsa_blob() -> bytes:
         serialization.PublicFormat.CompressedPoint)
     return (ssh_string(b'ecdsa-sha2-nistp256') + ssh_string(b'nistp256')
             + ssh_string(point))
+
+
+#: A fixed ed25519 key of ssh-keygen's making (a test key, no passphrase),
+#: with the fingerprint ``ssh-keygen -l`` gives it: what a test that checks
+#: a printed fingerprint compares with.
+FIXED_PRIVATE_KEY = b'''-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACDy9axmoVFVkAp0YYLM3PRkmuPm8Q109jafW9gAwwf3TQAAAIgduj1VHbo9
+VQAAAAtzc2gtZWQyNTUxOQAAACDy9axmoVFVkAp0YYLM3PRkmuPm8Q109jafW9gAwwf3TQ
+AAAEBEtFF90TOxp35PFpcTtUV8kXwB7Zm1/9eDZlGQLiRz1vL1rGahUVWQCnRhgszc9GSa
+4+bxDXT2Np9b2ADDB/dNAAAAAAECAwQF
+-----END OPENSSH PRIVATE KEY-----
+'''
+FIXED_PUBLIC_KEY = ('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPL1rGahUVWQCnRhgszc'
+                    '9GSa4+bxDXT2Np9b2ADDB/dN')
+FIXED_FINGERPRINT = 'SHA256:SEe2824zYqSPVNLSc9ID/eNCkaQJ0pGz3tiHs92IhOU'
+#: Another fixed ed25519 public key, and its fingerprint.
+OTHER_PUBLIC_KEY = ('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAOhB7/zzhC+HXDdGOd'
+                    'LwJln5NYwm6UNXx3chmQSVTG4')
+OTHER_FINGERPRINT = 'SHA256:lbmsoA0yIEcEiVDRnMWuzm+nV+3ZEEpVIURqFoeSspg'

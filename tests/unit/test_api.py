@@ -5,10 +5,16 @@ from __future__ import annotations
 from openstack import exceptions as sdk_exceptions
 
 from keypairs_osc import api
+from keypairs_osc import keys
 from keypairs_osc import microversion
 from keypairs_osc import names
 from tests.unit import base
 from tests.unit import fakes
+from tests.unit import keymaker
+
+#: Nova's answer when the server does not offer the microversion asked for.
+NOT_ACCEPTABLE = {'computeFault': {'message': 'Version not supported',
+                                   'code': 406}}
 
 
 def _page(names_, next_marker=None):
@@ -50,6 +56,13 @@ class CreateRequestTest(base.TestCase):
         kwargs = proxy.post.call_args.kwargs
         self.assertEqual('x509', kwargs['json']['keypair']['type'])
         self.assertEqual('2.10', kwargs['microversion'])
+
+    def test_name_and_public_key_are_sent(self):
+        proxy = self.created(base.compute_proxy())
+        api.create(proxy, 'k', 'ssh-ed25519 AAAA me@host')
+        self.assertEqual(
+            {'name': 'k', 'public_key': 'ssh-ed25519 AAAA me@host'},
+            proxy.post.call_args.kwargs['json']['keypair'])
 
     def test_user_id_is_sent(self):
         proxy = self.created(base.compute_proxy())
@@ -118,6 +131,46 @@ class CreateRequestTest(base.TestCase):
         proxy.post.assert_not_called()
 
 
+class PinnedVersionTest(base.TestCase):
+    """A version pinned below what a request needs: refused, nothing sent,
+    and the message names the option that needs more."""
+
+    def assertRefused(self, pin, request, *args, **kwargs) -> str:
+        proxy = base.compute_proxy(pinned=pin)
+        error = self.assertRaises(microversion.MicroversionError, request,
+                                  proxy, *args, **kwargs)
+        for method in (proxy.post, proxy.get, proxy.delete):
+            method.assert_not_called()
+        return str(error)
+
+    def test_another_users_key_pair_needs_2_10(self):
+        for request, args in ((api.create, ('k', 'key')), (api.get, ('k',)),
+                              (api.delete, ('k',)), (api.list_, ())):
+            self.assertEqual(
+                '--user needs compute API microversion 2.10 or later, but '
+                '--os-compute-api-version is 2.9',
+                self.assertRefused('2.9', request, *args, user_id='u2'))
+
+    def test_type_needs_2_2(self):
+        self.assertEqual(
+            '--type needs compute API microversion 2.2 or later, but '
+            '--os-compute-api-version is 2.1',
+            self.assertRefused('2.1', api.create, 'k', 'key',
+                               key_type='x509'))
+
+    def test_paging_needs_2_35(self):
+        self.assertEqual(
+            '--limit/--marker needs compute API microversion 2.35 or later, '
+            'but --os-compute-api-version is 2.34',
+            self.assertRefused('2.34', api.list_, limit=1))
+
+    def test_own_key_pairs_need_no_newer_version(self):
+        proxy = base.compute_proxy(pinned='2.1')
+        proxy.get.return_value = _page(['a'])
+        self.assertEqual('2.1', api.list_(proxy)[0])
+        self.assertEqual('2.1', proxy.get.call_args.kwargs['microversion'])
+
+
 class GetDeleteRequestTest(base.TestCase):
     """Another user's key pair: user_id goes with the request, at 2.10."""
 
@@ -143,6 +196,39 @@ class GetDeleteRequestTest(base.TestCase):
         proxy.delete.return_value = fakes.response(204)
         api.delete(proxy, 'k')
         self.assertEqual('os-keypairs/k', proxy.delete.call_args.args[0])
+
+    def test_names_with_dots_are_fetched_and_deleted_at_2_92(self):
+        proxy = base.compute_proxy()
+        proxy.get.return_value = fakes.response(200, {'keypair': {
+            'name': 'me@host.example', 'public_key': 'ssh-ed25519 AAAA',
+            'type': 'ssh'}})
+        proxy.delete.return_value = fakes.response(204)
+        api.get(proxy, 'me@host.example')
+        api.delete(proxy, 'me@host.example')
+        self.assertEqual('2.92', proxy.get.call_args.kwargs['microversion'])
+        self.assertEqual('2.92',
+                         proxy.delete.call_args.kwargs['microversion'])
+
+    def test_get_on_an_ancient_cloud_retries_at_a_version_it_offers(self):
+        proxy = base.compute_proxy(high=(2, 5))
+        proxy.get.side_effect = [
+            fakes.response(406, NOT_ACCEPTABLE),
+            fakes.response(200, {'keypair': {
+                'name': 'k', 'public_key': 'ssh-ed25519 AAAA',
+                'type': 'ssh'}})]
+        self.assertEqual('k', api.get(proxy, 'k').name)
+        self.assertEqual(['2.10', '2.5'],
+                         [c.kwargs['microversion']
+                          for c in proxy.get.call_args_list])
+
+    def test_delete_on_an_ancient_cloud_retries_at_a_version_it_offers(self):
+        proxy = base.compute_proxy(high=(2, 5))
+        proxy.delete.side_effect = [fakes.response(406, NOT_ACCEPTABLE),
+                                    fakes.response(204)]
+        api.delete(proxy, 'k')
+        self.assertEqual(['2.10', '2.5'],
+                         [c.kwargs['microversion']
+                          for c in proxy.delete.call_args_list])
 
 
 class ListRequestTest(base.TestCase):
@@ -177,6 +263,43 @@ class ListRequestTest(base.TestCase):
         _, found = api.list_(proxy, limit=2, marker='a')
         self.assertEqual(['b', 'c', 'd'], [k.name for k in found])
         self.assertEqual(['a', 'c', 'b', 'a'], markers)
+
+    def test_every_marker_gone_without_one_of_the_callers_starts_over(self):
+        proxy = base.compute_proxy()
+        gone = fakes.response(400, {'badRequest': {
+            'message': 'Marker could not be found.', 'code': 400}})
+        markers = _answering(proxy, _page(['a', 'b'], 'b'), gone, gone,
+                             _page(['a', 'c']))
+        _, found = api.list_(proxy, limit=2)
+        self.assertEqual(['a', 'b', 'c'], [k.name for k in found])
+        self.assertEqual([None, 'b', 'a', None], markers)
+        self.assertNotIn('marker',
+                         proxy.get.call_args_list[-1].kwargs['params'])
+
+    def test_goes_on_from_the_last_of_a_page_then_from_those_before(self):
+        proxy = base.compute_proxy()
+        gone = fakes.response(400, {'badRequest': {
+            'message': 'Marker could not be found.', 'code': 400}})
+        markers = _answering(proxy, _page(['a', 'b', 'c'], 'c'), gone, gone,
+                             _page(['c', 'd']))
+        _, found = api.list_(proxy, limit=3)
+        self.assertEqual(['a', 'b', 'c', 'd'], [k.name for k in found])
+        self.assertEqual([None, 'c', 'b', 'a'], markers)
+
+    def test_an_answer_without_key_pairs_lists_none(self):
+        proxy = base.compute_proxy()
+        proxy.get.return_value = fakes.response(200, {})
+        self.assertEqual([], api.list_(proxy)[1])
+
+    def test_on_an_ancient_cloud_retries_at_a_version_it_offers(self):
+        proxy = base.compute_proxy(high=(2, 5))
+        proxy.get.side_effect = [fakes.response(406, NOT_ACCEPTABLE),
+                                 _page(['a'])]
+        version, found = api.list_(proxy)
+        self.assertEqual(('2.5', ['a']), (version, [k.name for k in found]))
+        self.assertEqual(['2.10', '2.5'],
+                         [c.kwargs['microversion']
+                          for c in proxy.get.call_args_list])
 
     def test_max_items_stops_early(self):
         proxy = base.compute_proxy()
@@ -215,6 +338,82 @@ class ListRequestTest(base.TestCase):
         self.assertIn('Marker x', str(exc.details))
 
 
+def _keypair_body(name, public_key, key_type='ssh'):
+    return {'keypair': {'name': name, 'public_key': public_key,
+                        'type': key_type, 'fingerprint': 'f'}}
+
+
+class RecoveredCreateTest(base.TestCase):
+    """A create whose answer was lost: Nova is asked whether it made it."""
+
+    def setUp(self):
+        super().setUp()
+        self.proxy = base.compute_proxy()
+        self.line = keymaker.openssh(keymaker.key('ed25519'))
+        self.key = keys.describe_stored(self.line)
+        self.proxy.post.return_value = fakes.response(
+            502, {'computeFault': {'message': 'Bad Gateway', 'code': 502}})
+
+    def test_made_despite_the_error_is_kept(self):
+        self.proxy.get.return_value = fakes.response(
+            200, _keypair_body('k', self.line))
+        created = api.create_or_recover(self.proxy, 'k', self.line, self.key,
+                                        user_id='u2')
+        self.assertEqual('k', created.keypair.name)
+        self.assertIsInstance(created.despite, sdk_exceptions.HttpException)
+        self.assertEqual(502, created.despite.status_code)
+        # Asked about the same user's key pair, once.
+        self.proxy.get.assert_called_once()
+        self.assertEqual({'user_id': 'u2'},
+                         self.proxy.get.call_args.kwargs['params'])
+
+    def test_a_certificate_made_despite_the_error_is_kept(self):
+        pem = keymaker.certificate(keymaker.key('rsa', 2048))
+        key = keys.parse_public_key(pem, 'x509').info
+        self.proxy.get.return_value = fakes.response(
+            200, _keypair_body('k', pem, 'x509'))
+        created = api.create_or_recover(self.proxy, 'k', pem, key,
+                                        key_type='x509')
+        self.assertEqual('x509', created.keypair.type)
+        self.assertIsNotNone(created.despite)
+
+    def test_another_key_under_the_name_is_not_ours(self):
+        other = keymaker.openssh(keymaker.key('rsa', 2048))
+        self.proxy.get.return_value = fakes.response(
+            200, _keypair_body('k', other))
+        error = self.assertRaises(sdk_exceptions.HttpException,
+                                  api.create_or_recover, self.proxy, 'k',
+                                  self.line, self.key)
+        self.assertEqual(502, error.status_code)
+
+    def test_not_made_is_the_original_failure(self):
+        self.proxy.get.return_value = fakes.response(404)
+        error = self.assertRaises(sdk_exceptions.HttpException,
+                                  api.create_or_recover, self.proxy, 'k',
+                                  self.line, self.key)
+        self.assertEqual(502, error.status_code)
+
+    def test_a_failed_check_says_to_look_and_delete(self):
+        self.proxy.get.return_value = fakes.response(
+            500, {'computeFault': {'message': 'Down', 'code': 500}})
+        error = self.assertRaises(api.Unconfirmed, api.create_or_recover,
+                                  self.proxy, 'k', self.line, self.key)
+        self.assertEqual(
+            'the compute service failed: Bad Gateway (HTTP 502); try again '
+            'later; could not check whether the key pair was created (the '
+            'compute service failed: Down (HTTP 500); try again later); '
+            'check with "openstack keypair show k" and delete it if it '
+            'exists', str(error))
+
+    def test_a_clear_refusal_is_not_checked(self):
+        self.proxy.post.return_value = fakes.response(
+            409, {'conflictingRequest': {'message': 'exists', 'code': 409}})
+        self.assertRaises(sdk_exceptions.ConflictException,
+                          api.create_or_recover, self.proxy, 'k', self.line,
+                          self.key)
+        self.proxy.get.assert_not_called()
+
+
 class ConfirmedDeleteTest(base.TestCase):
     """A delete whose answer was lost is checked, at the request level."""
 
@@ -223,8 +422,33 @@ class ConfirmedDeleteTest(base.TestCase):
         proxy.delete.return_value = fakes.response(502)
         proxy.get.return_value = fakes.response(404)
         deleted = api.delete_confirmed(proxy, 'k')
-        self.assertEqual((None, False), (deleted.failure, deleted.answered))
+        self.assertEqual(('k', None, False),
+                         (deleted.name, deleted.failure, deleted.answered))
         self.assertEqual(1, proxy.get.call_count)
+
+    def test_another_users_key_pair_is_checked_for_that_user(self):
+        proxy = base.compute_proxy()
+        proxy.delete.return_value = fakes.response(502)
+        proxy.get.return_value = fakes.response(404)
+        deleted = api.delete_confirmed(proxy, 'k', user_id='u2')
+        self.assertIsNone(deleted.failure)
+        self.assertEqual({'user_id': 'u2'},
+                         proxy.get.call_args.kwargs['params'])
+
+    def test_a_lost_answer_and_still_there_is_the_failure(self):
+        proxy = base.compute_proxy()
+        proxy.delete.return_value = fakes.response(502)
+        proxy.get.return_value = fakes.response(
+            200, _keypair_body('k', 'ssh-ed25519 AAAA'))
+        deleted = api.delete_confirmed(proxy, 'k')
+        self.assertEqual(502, deleted.failure.status_code)
+        self.assertFalse(deleted.answered)
+
+    def test_deleted_as_answered(self):
+        proxy = base.compute_proxy()
+        proxy.delete.return_value = fakes.response(204)
+        self.assertEqual(api.Deleted('k', answered=True),
+                         api.delete_confirmed(proxy, 'k'))
 
     def test_a_clear_refusal_is_the_failure_without_a_check(self):
         proxy = base.compute_proxy()
@@ -237,7 +461,7 @@ class ConfirmedDeleteTest(base.TestCase):
     def test_missing_counts_as_deleted_only_when_asked(self):
         proxy = base.compute_proxy()
         proxy.delete.return_value = fakes.response(404)
-        self.assertIsNone(api.delete_confirmed(
-            proxy, 'k', ignore_missing=True).failure)
+        self.assertEqual(api.Deleted('k'), api.delete_confirmed(
+            proxy, 'k', ignore_missing=True))
         self.assertIsNotNone(api.delete_confirmed(proxy, 'k').failure)
         proxy.get.assert_not_called()

@@ -16,12 +16,14 @@ from osc_lib.test import base as osc_base
 from keypairs_osc import keys
 from keypairs_osc import record
 from keypairs_osc import regions
+from keypairs_osc import servers
 from keypairs_osc.v1 import create
 from keypairs_osc.v1 import delete
 from keypairs_osc.v1 import query
 from keypairs_osc.v1 import verify
 from tests.unit import base
 from tests.unit import fakes
+from tests.unit import keymaker
 
 NAMES = ('RegionOne', 'RegionTwo', 'RegionThree')
 #: --all-regions: the command's own region first, then the others by name.
@@ -388,9 +390,59 @@ class DeleteInRegionsTest(RegionsCase):
             error = self.assertRaises(exceptions.CommandError, self.run_cmd,
                                       'a', 'b', '--all-regions')
         self.assertEqual('2 of 6 keys failed to delete.', str(error))
-        self.assertEqual(2, len(logs.records))
-        self.assertTrue(all('in region RegionTwo' in r.getMessage()
-                            for r in logs.records))
+        self.assertEqual(
+            [f"ERROR:keypairs_osc.v1.delete:Failed to delete key with name "
+             f"'{name}' in region RegionTwo: cannot connect to the cloud "
+             '(connection refused or reset)' for name in 'ab'],
+            logs.output)
+
+    def test_a_region_failing_as_a_whole_fails_each_name_there(self):
+        # A failure _delete_in does not expect, before any delete (here the
+        # servers' listing, made to raise): each name failed there.
+        usage = servers.usage
+
+        def failing_in_two(proxy, *args, **kwargs):
+            if proxy is self.proxies['RegionTwo']:
+                raise ks_exceptions.ConnectFailure('refused')
+            return usage(proxy, *args, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(
+            servers, 'usage', side_effect=failing_in_two))
+        with self.assertLogs(delete.LOG, 'ERROR') as logs:
+            error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                      'a', 'b', '--all-regions')
+        self.assertEqual('2 of 6 keys failed to delete.', str(error))
+        self.assertEqual(
+            [f"ERROR:keypairs_osc.v1.delete:Failed to delete key with name "
+             f"'{name}' in region RegionTwo: cannot connect to the cloud "
+             '(connection refused or reset)' for name in 'ab'],
+            logs.output)
+        self.assertEqual(['RegionOne', 'RegionOne', 'RegionThree',
+                          'RegionThree'],
+                         self.in_regions(self.api_delete.call_args_list))
+
+    def test_another_users_key_pairs_in_each_region(self):
+        with mock.patch('openstackclient.identity.common.find_user_id_sdk',
+                        return_value='uid-2'):
+            self.assertIsNone(self.run_cmd('a', '--all-regions', '--user',
+                                           'demo2'))
+        self.assertEqual(
+            sorted((region, 'a', 'uid-2') for region in NAMES),
+            sorted((self.region_of(c.args[0]), c.args[1], c.kwargs['user_id'])
+                   for c in self.api_delete.call_args_list))
+
+    def test_a_key_pair_skipped_in_one_region_is_named_with_it(self):
+        self.proxies['RegionTwo'].get.return_value = fakes.response(
+            200, {'servers': [{'id': 's1', 'name': 'web', 'key_name': 'a',
+                               'user_id': base.USER_ID}]})
+        with self.assertLogs(delete.LOG, 'WARNING') as logs:
+            self.assertIsNone(self.run_cmd('a', '--all-regions',
+                                           '--if-unused'))
+        self.assertEqual(
+            ["WARNING:keypairs_osc.v1.delete:Skipped key pair 'a' in region "
+             'RegionTwo: servers use it: web (s1)'], logs.output)
+        self.assertEqual(['RegionOne', 'RegionThree'],
+                         self.in_regions(self.api_delete.call_args_list))
 
     def test_a_region_missing_the_key_pair_with_ignore_missing(self):
         self.fail_in(self.api_delete, 'RegionThree',
@@ -449,6 +501,42 @@ class VerifyInRegionsTest(RegionsCase):
         self.assertEqual(verify.ERROR, rc)
         self.assertEqual("region RegionThree: key pair 'k': Keypair k not "
                          'found (HTTP 404)\n', err)
+
+    def test_no_answer_in_one_region_outweighs_a_later_mismatch(self):
+        other = keys.public_key_of(keys.generate('ed25519')).openssh
+        self.api_get.side_effect = lambda proxy, name, user_id=None: (
+            fakes.keypair(name, other))
+        self.fail_in(self.api_get, 'RegionOne',
+                     fakes.http_error(404, 'Keypair k not found'))
+        rc, _, err = self.run_all('k', '--all-regions', '--private-key',
+                                  self.path_)
+        self.assertEqual(verify.ERROR, rc)
+        self.assertEqual(['region RegionOne', 'region RegionThree',
+                          'region RegionTwo'],
+                         [line.split(':')[0] for line in err.splitlines()])
+
+    def test_a_mismatch_line_names_the_key_and_both_fingerprints(self):
+        path = self.write('fixed', keymaker.FIXED_PRIVATE_KEY)
+        self.api_get.side_effect = lambda proxy, name, user_id=None: (
+            fakes.keypair(name, keymaker.OTHER_PUBLIC_KEY))
+        rc, _, err = self.run_all('k', '--region', 'RegionTwo',
+                                  '--private-key', path)
+        self.assertEqual(verify.MISMATCH, rc)
+        self.assertEqual(
+            f'region RegionTwo: private key {path} '
+            f"({keymaker.FIXED_FINGERPRINT}) does not match key pair 'k' "
+            f'({keymaker.OTHER_FINGERPRINT})\n', err)
+
+    def test_another_users_key_pair_in_each_region(self):
+        with mock.patch('openstackclient.identity.common.find_user_id_sdk',
+                        return_value='uid-2'):
+            rc, _, _ = self.run_all('k', '--all-regions', '--private-key',
+                                    self.path_, '--user', 'demo2')
+        self.assertEqual(verify.MATCH, rc)
+        self.assertEqual(
+            sorted((region, 'k', 'uid-2') for region in NAMES),
+            sorted((self.region_of(c.args[0]), c.args[1], c.kwargs['user_id'])
+                   for c in self.api_get.call_args_list))
 
 
 class RegistersNothingTwiceTest(RegionsCase):

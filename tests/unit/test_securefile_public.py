@@ -4,10 +4,13 @@ passphrases) and writing public key files.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import signal
 import threading
+import time
+from unittest import mock
 
 import fixtures
 
@@ -24,12 +27,67 @@ class Timeout(Exception):
     pass
 
 
+class Endless(io.RawIOBase):
+    """A stdin that never ends: reading it to its end never returns."""
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            raise AssertionError('read to the end of an endless stream')
+        return b'x' * size
+
+
+#: Each errno a file may fail with, and how its failure reads.
+REASONS = {
+    errno.ENOENT: 'does not exist',
+    errno.EACCES: 'permission denied',
+    errno.EPERM: 'permission denied',
+    errno.ENOSPC: 'no space left on the device',
+    errno.EDQUOT: 'disk quota exceeded',
+    errno.EFBIG: 'file too large',
+    errno.EROFS: 'read-only file system',
+    errno.EISDIR: 'is a directory',
+    errno.ENOTDIR: 'a part of the path is not a directory',
+    errno.ELOOP: 'is a symbolic link',
+    errno.EIO: 'Input/output error',  # any other: the system's words
+}
+
+
 class ReadInputTest(base.FileTestCase):
 
     def test_stdin(self):
         stdin = io.BytesIO(LINE.encode())
         self.assertEqual(LINE.encode(),
                          securefile.read_input('-', stdin=stdin))
+
+    def test_an_endless_stdin_is_read_only_up_to_the_limit(self):
+        error = self.assertProblem(securefile.read_input, '-',
+                                   stdin=Endless())
+        self.assertEqual('-: is larger than 64 KiB; not a key file',
+                         str(error))
+
+    def test_each_failure_reads_as_its_reason(self):
+        for number, reason in REASONS.items():
+            with mock.patch.object(securefile.os, 'stat', side_effect=OSError(
+                    number, os.strerror(number))):
+                error = self.assertProblem(securefile.read_input, 'dir/key')
+            self.assertEqual(f'dir/key: {reason}', str(error))
+        with mock.patch.object(securefile.os, 'stat',
+                               side_effect=OSError('an odd failure')):
+            error = self.assertProblem(securefile.read_input, 'dir/key')
+        self.assertEqual('dir/key: an odd failure', str(error))
+
+    def test_a_file_it_may_not_read(self):
+        path = self.make('key.pub', LINE.encode(), 0o000)
+        self.assertEqual(f'raised FileProblem: {path}: permission denied',
+                         self.unprivileged(
+                             lambda: securefile.read_input(path)))
+
+    def test_a_pipe_it_may_not_open(self):
+        os.mkfifo(self.path, 0o000)
+        self.guard(5)
+        self.assertEqual(f'raised FileProblem: {self.path}: permission '
+                         'denied', self.unprivileged(
+                             lambda: securefile.read_input(self.path)))
 
     def test_stdin_over_the_limit(self):
         stdin = io.BytesIO(b'x' * (64 * 1024 + 1))
@@ -77,8 +135,10 @@ class ReadInputTest(base.FileTestCase):
         self.assertIn('nope', str(error))
 
     def test_directory(self):
-        self.assertProblem(securefile.read_input, self.dir, 'public key',
-                           contains='is a directory, not a public key file')
+        error = self.assertProblem(securefile.read_input, self.dir,
+                                   'public key')
+        self.assertEqual(f'{self.dir}: is a directory, not a public key file',
+                         str(error))
 
     def guard(self, seconds: float) -> None:
         """Fail the test, rather than hang, after ``seconds``."""
@@ -118,8 +178,67 @@ class ReadInputTest(base.FileTestCase):
     def test_a_fifo_nobody_writes_to_is_a_problem_not_a_hang(self):
         os.mkfifo(self.path)
         self.guard(5)
-        self.assertProblem(securefile.read_input, self.path, timeout=0.2,
-                           contains='nothing more was written')
+        error = self.assertProblem(securefile.read_input, self.path,
+                                   timeout=0.2)
+        self.assertEqual(f'{self.path}: nothing more was written to it '
+                         'within 0.2 s', str(error))
+
+    def write_to_fifo(self, *parts: bytes, pause: float) -> None:
+        """A writer, in a thread, that writes ``parts`` ``pause`` seconds
+        apart (the first after a pause too), then closes."""
+        def writer():
+            with open(self.path, 'wb', buffering=0) as f:
+                for part in parts:
+                    time.sleep(pause)
+                    f.write(part)
+
+        thread = threading.Thread(target=writer, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+
+    def test_a_fifo_written_in_parts_is_read_whole(self):
+        os.mkfifo(self.path)
+        self.write_to_fifo(b'pass ', b'phrase\n', pause=0.1)
+        self.guard(5)
+        self.assertEqual(b'pass phrase\n', securefile.read_input(self.path))
+
+    def test_a_late_writer_within_the_time_is_waited_for(self):
+        os.mkfifo(self.path)
+        self.write_to_fifo(b'late\n', pause=0.6)
+        self.guard(5)
+        self.assertEqual(b'late\n',
+                         securefile.read_input(self.path, timeout=1.5))
+
+    def test_a_read_that_would_block_is_tried_again(self):
+        reader, writer = os.pipe()
+        self.addCleanup(os.close, reader)
+        os.write(writer, b'pass phrase\n')
+        os.close(writer)
+        real_read = os.read
+        calls: list[int] = []
+
+        def read(fd, size):
+            calls.append(fd)
+            if len(calls) == 1:
+                raise BlockingIOError(errno.EAGAIN, 'would block')
+            return real_read(fd, size)
+
+        self.guard(5)
+        with mock.patch.object(securefile.os, 'read', side_effect=read):
+            data = securefile.read_input(f'/proc/self/fd/{reader}')
+        self.assertEqual(b'pass phrase\n', data)
+
+    def test_a_read_that_fails_is_one_line(self):
+        reader, writer = os.pipe()
+        self.addCleanup(os.close, reader)
+        os.write(writer, b'pass phrase\n')
+        os.close(writer)
+        path = f'/proc/self/fd/{reader}'
+        self.guard(5)
+        with mock.patch.object(securefile.os, 'read', side_effect=OSError(
+                errno.EIO, 'Input/output error')):
+            error = self.assertProblem(securefile.read_input, path)
+        self.assertEqual(f'{path}: Input/output error', str(error))
 
     def test_dev_zero_stops_at_the_limit(self):
         self.guard(5)
@@ -134,8 +253,9 @@ class ReadInputTest(base.FileTestCase):
         sock = socket.socket(socket.AF_UNIX)
         self.addCleanup(sock.close)
         sock.bind(self.path)
-        self.assertProblem(securefile.read_input, self.path,
-                           contains='not a regular file, pipe')
+        error = self.assertProblem(securefile.read_input, self.path)
+        self.assertEqual(f'{self.path}: is not a regular file, pipe or '
+                         'character device', str(error))
 
 
 class WritePublicKeyTest(base.FileTestCase):
@@ -154,6 +274,18 @@ class WritePublicKeyTest(base.FileTestCase):
         self.assertIsNone(securefile.write_public_key(self.pub,
                                                       LINE + '\n\n'))
         self.assertEqual((LINE + '\n').encode(), content(self.pub))
+
+    def test_the_line_is_written_as_given(self):
+        line = LINE + ' BOX'  # a comment that ends in a capital X
+        self.assertIsNone(securefile.write_public_key(self.pub, line))
+        self.assertEqual((line + '\n').encode(), content(self.pub))
+
+    def test_a_file_there_it_may_not_read(self):
+        self.make('key.pub', b'ssh-ed25519 AAAAother\n', 0o000)
+        self.assertEqual(f'returned {self.pub}: permission denied; not '
+                         'written', self.unprivileged(
+                             lambda: securefile.write_public_key(self.pub,
+                                                                 LINE)))
 
     def test_same_key_already_there(self):
         self.make('key.pub', (LINE + '\n').encode(), 0o600)
@@ -201,14 +333,14 @@ class WritePublicKeyTest(base.FileTestCase):
 
     def test_missing_directory(self):
         pub = os.path.join(self.dir, 'no', 'key.pub')
-        warning = securefile.write_public_key(pub, LINE)
-        self.assertIn('does not exist', warning)
-        self.assertIn('not written', warning)
+        self.assertEqual(f'{pub}: does not exist; public key not written',
+                         securefile.write_public_key(pub, LINE))
 
     def test_write_failure_leaves_no_file(self):
         self.no_space()
-        warning = securefile.write_public_key(self.pub, LINE)
-        self.assertIn('no space', warning)
+        self.assertEqual(f'{self.pub}: no space left on the device; public '
+                         'key not written',
+                         securefile.write_public_key(self.pub, LINE))
         self.assertEqual([], os.listdir(self.dir))
 
 
@@ -270,3 +402,44 @@ class ReplacePublicKeyTest(base.FileTestCase):
         self.assertNotIn('\n', warning)
         self.assertEqual(b'ssh-ed25519 AAAAother\n', content(self.pub))
         self.assertEqual([], self.temporaries())
+
+    def test_the_new_file_is_written_beside_it_hidden_then_moved(self):
+        self.make('key.pub', b'ssh-ed25519 AAAAother\n')
+        real_replace = os.replace
+        moved: list[tuple[str, str]] = []
+
+        def replace(src, dst):
+            moved.append((src, dst))
+            real_replace(src, dst)
+
+        with mock.patch.object(securefile.os, 'replace', side_effect=replace):
+            securefile.write_public_key(self.pub, LINE, replace=True)
+        ((src, dst),) = moved
+        self.assertEqual((self.dir, self.pub), (os.path.dirname(src), dst))
+        self.assertTrue(os.path.basename(src).startswith('.key.pub.'), src)
+        self.assertTrue(src.endswith('.tmp'), src)
+
+    def test_too_many_backups_changes_nothing(self):
+        self.make('key.pub', b'ssh-ed25519 AAAAother\n')
+        for name in ['key.pub.bak'] + [f'key.pub.bak.{n}'
+                                       for n in range(1, 100)]:
+            self.make(name, b'older\n')
+        before, descriptors = self.listing(), self.open_descriptors()
+        self.assertEqual(
+            f'{self.pub}: could not replace it ({self.pub}: too many backups '
+            'exist already; remove some of the .bak files)',
+            securefile.write_public_key(self.pub, LINE, replace=True))
+        self.assertEqual(before, self.listing())
+        self.assertEqual(descriptors, self.open_descriptors())
+
+    def test_a_move_that_fails_leaves_no_backup(self):
+        self.make('key.pub', b'ssh-ed25519 AAAAother\n', 0o644)
+        before, descriptors = self.listing(), self.open_descriptors()
+        with mock.patch.object(securefile.os, 'replace', side_effect=OSError(
+                errno.EBUSY, 'Device or resource busy')):
+            message = securefile.write_public_key(self.pub, LINE,
+                                                  replace=True)
+        self.assertEqual(f'{self.pub}: could not replace it ([Errno 16] '
+                         'Device or resource busy)', message)
+        self.assertEqual(before, self.listing())
+        self.assertEqual(descriptors, self.open_descriptors())

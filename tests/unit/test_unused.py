@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import threading
 from unittest import mock
 
 from osc_lib import exceptions
@@ -49,6 +50,27 @@ def serve(proxy: mock.Mock, *pages: list[dict]) -> list[dict]:
 
     proxy.get.side_effect = get
     return asked
+
+
+class InFlight:
+    """A delete that waits a moment for more to join it, noting the most
+    that were ever in flight at once."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.now = self.most = 0
+        self.deleted: list[str] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, proxy, name, user_id=None):
+        with self._changed:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            self.deleted.append(name)
+            self._changed.notify_all()
+            # One more than the limit would join now, if it could.
+            self._changed.wait_for(lambda: self.most > self.limit, 0.3)
+            self.now -= 1
 
 
 class OptionsTest(base.TestCase):
@@ -331,7 +353,52 @@ class DeleteUnusedTest(base.CommandTestCase):
             error = self.assertRaises(exceptions.CommandError, self.run_cmd,
                                       '--unused')
         self.assertEqual('1 of 3 keys failed to delete.', str(error))
-        self.assertIn("Failed to delete key with name 'ci-b'", logs.output[0])
+        self.assertEqual(["ERROR:keypairs_osc.v1.delete:Failed to delete key "
+                          "with name 'ci-b': conflict (HTTP 409)"],
+                         logs.output)
+
+    def test_a_key_pair_gone_meanwhile_with_ignore_missing(self):
+        def gone_b(proxy, name, user_id=None):
+            if name == 'ci-b':
+                raise fakes.http_error(404, 'Keypair ci-b not found')
+
+        self.api_delete.side_effect = gone_b
+        self.assertIsNone(self.run_cmd('--unused', '--ignore-missing',
+                                       '--name-prefix', 'ci-'))
+        self.assertEqual("Deleted key pair 'ci-a'\nDeleted key pair "
+                         "'ci-b'\n", self.app.stdout.getvalue())
+
+    def test_another_users_server_keeps_no_key_pair_of_ours(self):
+        # Key pairs are per user: another user's server booted with a key
+        # pair of the same name does not use ours.
+        serve(self.compute, [server('ci-used'),
+                             server('ci-a', user_id='someone-else',
+                                    id_='s2')])
+        self.run_cmd('--unused', '--name-prefix', 'ci-')
+        self.assertEqual(['ci-a', 'ci-b'], self.deleted())
+
+    def test_ages_are_asked_of_the_same_cloud_for_the_same_user(self):
+        self.api_get.side_effect = lambda proxy, name, user_id=None: (
+            listed(name, '2000-01-01T00:00:00'))
+        with mock.patch('openstackclient.identity.common.find_user_id_sdk',
+                        return_value='u2'):
+            self.run_cmd('--unused', '--user', 'demo2', '--older-than', '1',
+                         '--name-prefix', 'ci-')
+        self.assertEqual(
+            [(self.compute, 'ci-a', 'u2'), (self.compute, 'ci-b', 'u2'),
+             (self.compute, 'ci-used', 'u2')],
+            sorted(((c.args[0], c.args[1], c.kwargs['user_id'])
+                    for c in self.api_get.call_args_list),
+                   key=lambda call: call[1]))
+
+    def test_deletes_eight_at_a_time(self):
+        self.api_list.return_value = ('2.10', [listed(f'old-{n}')
+                                               for n in range(12)])
+        in_flight = InFlight(8)
+        self.api_delete.side_effect = in_flight
+        self.run_cmd('--unused')
+        self.assertEqual(12, len(in_flight.deleted))
+        self.assertEqual(8, in_flight.most)
 
     def test_another_user(self):
         with mock.patch('openstackclient.identity.common.find_user_id_sdk',
