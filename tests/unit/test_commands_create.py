@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import errno
+import hashlib
 import io
 import os
 import stat
+import struct
 from unittest import mock
 
 import fixtures
 from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib import exceptions
+from osc_lib.test import base as osc_base
 
 from keypairs_osc import keys
 from keypairs_osc import securefile
 from keypairs_osc.v1 import create
+from tests import vectors
 from tests.unit import base
 from tests.unit import fakes
+from tests.unit import keymaker
 
 
 class CreateTest(base.CommandTestCase):
@@ -420,3 +426,260 @@ class ImportTest(base.CommandTestCase):
         self.assertRaises(exceptions.CommandError, self.run_cmd,
                           'k', '--public-key', path)
         self.api_get.assert_not_called()
+
+
+def fingerprint(line: str) -> str:
+    """ssh-keygen's SHA256 fingerprint of an OpenSSH line, computed here."""
+    digest = hashlib.sha256(base64.b64decode(line.split()[1])).digest()
+    return 'SHA256:' + base64.b64encode(digest).decode().rstrip('=')
+
+
+def openssh_comment(data: bytes) -> str:
+    """The comment inside an unencrypted OpenSSH ed25519 private key file,
+    read as PROTOCOL.key lays it out."""
+    def string(raw: bytes, at: int) -> tuple[bytes, int]:
+        size = struct.unpack('>I', raw[at:at + 4])[0]
+        return raw[at + 4:at + 4 + size], at + 4 + size
+
+    lines = data.decode().splitlines()
+    raw = base64.b64decode(''.join(lines[1:-1]))
+    at = len(b'openssh-key-v1\0')
+    for _ in ('cipher', 'kdf', 'kdf options'):
+        _, at = string(raw, at)
+    at += 4  # the number of keys: one
+    _, at = string(raw, at)  # its public key
+    section, _ = string(raw, at)
+    # Two check integers, the key type, its public and private halves,
+    # then the comment.
+    key_type, at = string(section, 8)
+    if key_type != b'ssh-ed25519':
+        raise ValueError(f'not an ed25519 key: {key_type!r}')
+    for _ in ('public', 'private'):
+        _, at = string(section, at)
+    return string(section, at)[0].decode()
+
+
+class CreateMoreTest(base.CommandTestCase):
+    """keypair create: its messages, --user all the way, and the order in
+    which it checks, asks and registers."""
+
+    def as_user(self):
+        return mock.patch('openstackclient.identity.common.find_user_id_sdk',
+                          return_value='uid-2')
+
+    def test_generation_options_with_public_key_named_in_one_line(self):
+        pub = self.write('k.pub', fakes.keypair().public_key)
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--public-key', pub, '--key-type',
+                                  'rsa', '--comment', 'c', '--force')
+        self.assertEqual(
+            '--key-type, --comment, --force cannot be used with '
+            '--public-key: that key is not generated here (leave out '
+            '--public-key to generate one)', str(error))
+
+    def test_a_directory_as_public_key(self):
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--public-key', self.tmp)
+        self.assertEqual(f'{self.tmp}: is a directory, not a public key file',
+                         str(error))
+
+    def test_what_is_not_a_public_key_names_its_file(self):
+        path = self.write('k.pub', 'hello world\n')
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--public-key', path)
+        self.assertTrue(str(error).startswith(f'public key {path}: '),
+                        str(error))
+
+    def test_an_x509_certificate_is_registered_as_such(self):
+        pem = keymaker.certificate(keys.generate('ecdsa'))
+        path = self.write('cert.pem', pem)
+        self.run_cmd('k', '--public-key', path, '--type', 'x509')
+        self.api_create.assert_called_once_with(
+            self.app.client_manager.compute, 'k', pem, key_type='x509',
+            user_id=None)
+
+    def test_public_key_on_stdin(self):
+        line = fakes.keypair().public_key
+        self.app.stdin = mock.Mock(buffer=io.BytesIO(line.encode()))
+        self.run_cmd('k', '--public-key', '-')
+        self.assertEqual(line, self.sent_public_key())
+
+    def test_a_generated_key_pair_for_another_user(self):
+        with self.as_user():
+            self.run_cmd('k', '--private-key', self.path('id'), '--user',
+                         'demo2')
+        self.assertEqual('uid-2', self.api_create.call_args.kwargs['user_id'])
+
+    def test_x509_cannot_be_generated_says_so(self):
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--type', 'x509')
+        self.assertEqual(
+            '--type x509 needs a PEM certificate, which create cannot '
+            'generate: give it with --public-key <certificate.pem>',
+            str(error))
+
+    def test_an_unknown_private_key_format_is_a_usage_error(self):
+        with mock.patch('sys.stderr', io.StringIO()):
+            self.assertRaises(osc_base.ParserException, self.parse, 'k',
+                              '--private-key-format', 'der')
+
+    def test_bad_options_are_refused_before_the_passphrase_is_asked(self):
+        with mock.patch('keypairs_osc.passphrase._terminal_available',
+                        return_value=True), \
+                mock.patch('getpass.getpass') as getpass:
+            for argv in (('--key-size', '256'),
+                         ('--key-type', 'rsa', '--key-size', '1024'),
+                         ('--private-key-format', 'pem'),
+                         ('--private-key-format', 'pkcs8')):
+                self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--ask-passphrase', '--private-key',
+                                  self.path('id'), *argv)
+        getpass.assert_not_called()
+        self.assertEqual([], os.listdir(self.tmp))
+
+    def test_refused_to_stdout_is_novas_refusal(self):
+        self.api_create.side_effect = fakes.http_error(
+            409, "Key pair 'k' already exists.")
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd, 'k')
+        self.assertEqual("key pair 'k': Key pair 'k' already exists. "
+                         '(HTTP 409)', str(error))
+        self.assertEqual('', self.app.stdout.getvalue())
+
+    def test_the_comment_is_in_the_openssh_private_key_file(self):
+        key = self.path('id')
+        self.run_cmd('k', '--private-key', key, '--comment', 'me@laptop')
+        self.assertEqual('me@laptop', openssh_comment(base.content(key)))
+
+    def test_without_comment_the_private_key_file_has_none(self):
+        key = self.path('id')
+        self.run_cmd('k', '--private-key', key)
+        self.assertEqual('', openssh_comment(base.content(key)))
+
+    def test_a_key_that_cannot_be_saved_is_deleted_for_its_user(self):
+        no_space = OSError(errno.ENOSPC, 'No space left on device')
+        with self.as_user(), mock.patch.object(securefile, '_write_all',
+                                               side_effect=no_space):
+            error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                      'k', '--private-key', self.path('id'),
+                                      '--user', 'demo2')
+        self.assertEqual(
+            f"key pair 'k': could not save the private key: "
+            f'{self.path("id")}: no space left on the device; the key pair '
+            'was deleted from the cloud again, nothing was kept', str(error))
+        self.api_delete.assert_called_once_with(
+            self.app.client_manager.compute, 'k', user_id='uid-2')
+
+    def test_a_failed_rollback_says_what_to_delete(self):
+        self.api_delete.side_effect = ks_exceptions.ConnectFailure('down')
+        with mock.patch.object(securefile, '_write_all',
+                               side_effect=OSError(errno.EIO, 'I/O error')):
+            error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                      'k', '--private-key', self.path('id'))
+        self.assertTrue(str(error).endswith(
+            '; deleting the key pair from the cloud failed too (cannot '
+            'connect to the cloud (connection refused or reset)): delete it '
+            'with "openstack keypair delete k"'), str(error))
+
+    def test_a_key_that_cannot_be_printed_is_deleted_for_its_user(self):
+        self.app.stdout = mock.Mock(spec=io.StringIO)
+        self.app.stdout.write.side_effect = BrokenPipeError(32,
+                                                            'Broken pipe')
+        with self.as_user():
+            error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                      'k', '--user', 'demo2')
+        self.assertEqual(
+            "key pair 'k': could not print the private key (Broken pipe); "
+            'the key pair was deleted from the cloud again, nothing was '
+            'kept', str(error))
+        self.api_delete.assert_called_once_with(
+            self.app.client_manager.compute, 'k', user_id='uid-2')
+
+
+class ImportMoreTest(base.CommandTestCase):
+    """keypair import: what it shows, --user all the way, --exist-ok."""
+
+    command_class = create.ImportKeypair
+
+    def as_user(self):
+        return mock.patch('openstackclient.identity.common.find_user_id_sdk',
+                          return_value='uid-2')
+
+    def test_shows_cores_fields(self):
+        path = self.write('k.pub', fakes.keypair().public_key)
+        columns, _ = self.run_cmd('k', '--public-key', path)
+        self.assertEqual(base.CORE_CREATE_FIELDS, tuple(columns))
+
+    def test_an_x509_certificate(self):
+        pem = keymaker.certificate(keys.generate('ecdsa'))
+        path = self.write('cert.pem', pem)
+        self.run_cmd('k', '--public-key', path, '--type', 'x509')
+        self.api_create.assert_called_once_with(
+            self.app.client_manager.compute, 'k', pem, key_type='x509',
+            user_id=None)
+
+    def test_for_another_user(self):
+        path = self.write('k.pub', fakes.keypair().public_key)
+        with self.as_user():
+            self.run_cmd('k', '--public-key', path, '--user', 'demo2')
+        self.assertEqual('uid-2', self.api_create.call_args.kwargs['user_id'])
+
+    def test_exist_ok_looks_at_that_users_key_pair(self):
+        existing = fakes.keypair(user_id='uid-2')
+        path = self.write('k.pub', existing.public_key)
+        self.api_create.side_effect = fakes.http_error(409, 'exists')
+        self.api_get.return_value = existing
+        with self.as_user():
+            self.run_cmd('k', '--public-key', path, '--exist-ok', '--user',
+                         'demo2')
+        self.api_get.assert_called_once_with(
+            self.app.client_manager.compute, 'k', user_id='uid-2')
+
+    def test_exist_ok_with_the_same_certificate(self):
+        pem = keymaker.certificate(keys.generate('ecdsa'))
+        path = self.write('cert.pem', pem)
+        self.api_create.side_effect = fakes.http_error(409, 'exists')
+        self.api_get.return_value = fakes.keypair('k', pem, 'x509')
+        columns, values = self.run_cmd('k', '--public-key', path, '--type',
+                                       'x509', '--exist-ok')
+        self.assertEqual('x509',
+                         dict(zip(columns, values, strict=True))['type'])
+
+    def test_exist_ok_with_another_key_names_both_fingerprints(self):
+        mine = fakes.keypair().public_key
+        path = self.write('k.pub', mine)
+        self.api_create.side_effect = fakes.http_error(409, 'exists')
+        self.api_get.return_value = fakes.keypair('k', vectors.FIXED_LINE)
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--public-key', path, '--exist-ok')
+        self.assertEqual(
+            "key pair 'k': already exists with a different public key "
+            f'({vectors.FIXED_SHA256}, not {fingerprint(mine)})', str(error))
+
+    def test_exist_ok_with_an_unreadable_key_says_so(self):
+        mine = fakes.keypair().public_key
+        path = self.write('k.pub', mine)
+        self.api_create.side_effect = fakes.http_error(409, 'exists')
+        self.api_get.return_value = fakes.keypair('k', 'not a key')
+        error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                  'k', '--public-key', path, '--exist-ok')
+        self.assertEqual(
+            "key pair 'k': already exists with a different public key "
+            f'(unreadable, not {fingerprint(mine)})', str(error))
+
+    def test_a_lost_answer_for_the_same_key_is_kept(self):
+        line = fakes.keypair().public_key
+        path = self.write('k.pub', line)
+        self.api_create.side_effect = fakes.http_error(502, 'bad gateway')
+        self.api_get.return_value = fakes.keypair('k', line)
+        with self.assertLogs('keypairs_osc.v1.create', 'WARNING'):
+            columns, values = self.run_cmd('k', '--public-key', path)
+        self.assertEqual('k', dict(zip(columns, values, strict=True))['name'])
+
+    def test_no_default_public_key_lists_those_looked_for(self):
+        with mock.patch.dict(os.environ, {'HOME': self.tmp}):
+            error = self.assertRaises(exceptions.CommandError, self.run_cmd,
+                                      'k')
+        self.assertEqual(
+            'no public key given and none of ~/.ssh/id_ed25519.pub, '
+            '~/.ssh/id_ecdsa.pub, ~/.ssh/id_rsa.pub exists; use '
+            '--public-key', str(error))

@@ -305,6 +305,10 @@ class LoadPrivateKeyRefusalsTest(base.KeyTestCase):
         self.assertNotLoaded(data, 'unsupported private key type')
 
 
+class ReachedTheKdf(Exception):
+    """cryptography's loader was called: a key passed the rounds cap."""
+
+
 class BcryptRoundsCapTest(base.TestCase):
     """A corrupt or hostile OpenSSH key cannot make the KDF run for hours."""
 
@@ -321,29 +325,34 @@ class BcryptRoundsCapTest(base.TestCase):
         return '\n'.join([lines[0]] + [body[i:i + 70] for i in range(
             0, len(body), 70)] + [lines[-1], '']).encode()
 
+    def stop_the_loader(self):
+        """cryptography's loader, stopped at its door: past it the KDF
+        would run (ten seconds idle for 1024 rounds, minutes on a busy
+        machine, and no test timeout interrupts it). A refusal must come
+        before it; a key let through raises ReachedTheKdf."""
+        return self.useFixture(fixtures.MockPatchObject(
+            private.serialization, 'load_ssh_private_key',
+            side_effect=ReachedTheKdf)).mock
+
     def test_billions_of_rounds_are_refused_before_any_work(self):
+        loader = self.stop_the_loader()
         error = self.assertRaises(keys.InvalidKey, keys.load_private_key,
                                   self.with_rounds(2**31), b'pw')
         self.assertIn('2147483648 bcrypt rounds', str(error))
+        loader.assert_not_called()
 
     def test_one_over_the_cap_is_refused(self):
         # Fixed numbers, not the module's constant: raising the cap fails.
+        loader = self.stop_the_loader()
         for rounds in (1025, 4096):
             error = self.assertRaises(keys.InvalidKey, keys.load_private_key,
                                       self.with_rounds(rounds), b'pw')
             self.assertIn(f'{rounds} bcrypt rounds', str(error))
             self.assertNotIsInstance(error, keys.WrongPassphrase)
+        loader.assert_not_called()
 
     def test_the_cap_itself_is_let_through_to_the_kdf(self):
-        # 1024 rounds pass the cap and reach cryptography's loader, which
-        # would run the KDF (ten seconds idle, minutes on a busy machine):
-        # the loader is stopped at its door instead.
-        class ReachedTheKdf(Exception):
-            pass
-
-        loader = self.useFixture(fixtures.MockPatchObject(
-            private.serialization, 'load_ssh_private_key',
-            side_effect=ReachedTheKdf)).mock
+        loader = self.stop_the_loader()
         data = self.with_rounds(1024)
         self.assertRaises(ReachedTheKdf, keys.load_private_key, data, b'pw')
         loader.assert_called_once_with(data, password=b'pw')

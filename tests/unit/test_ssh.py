@@ -98,6 +98,19 @@ class SshTest(SshCase):
         self.run_cmd('web', '-p', '2222')
         self.assertEqual(['-p', '2222'], self.argv()[7:9])
 
+    def test_short_options_i_l_and_p_as_ssh_has_them(self):
+        other = self.write('copy', keys.serialize_private_key(self.key))
+        self.run_cmd('web', '-i', other, '-l', 'me', '-p', '2222')
+        self.assertEqual(['-i', other, '-o', 'IdentitiesOnly=yes',
+                          '-l', 'me', '-p', '2222', '203.0.113.7'],
+                         self.argv()[1:])
+
+    def test_ssh_arguments_before_dashes_are_kept_too(self):
+        self.run_cmd('web', 'uptime')
+        self.assertEqual(['203.0.113.7', 'uptime'], self.argv()[-2:])
+        self.run_cmd('web', 'echo', '--', 'ok')
+        self.assertEqual(['203.0.113.7', 'echo', 'ok'], self.argv()[-3:])
+
     def test_an_identity_from_a_pipe_is_refused_before_ssh_runs(self):
         reader, writer = os.pipe()
         self.addCleanup(os.close, reader)
