@@ -10,10 +10,12 @@ and the microversions the cloud offers come in keystoneauth's own
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
 import stat
+from collections.abc import Iterator
 from unittest import mock
 
 import fixtures
@@ -157,6 +159,32 @@ class KeyTestCase(TestCase):
 NOBODY = 65534
 
 
+@contextlib.contextmanager
+def as_nobody() -> Iterator[None]:
+    """Run the block as a user who is not root.
+
+    Root may read and write anything, so a test of what an ordinary user
+    meets would pass for the wrong reason (or be skipped) in CI, which runs
+    as root. As root the block runs as nobody (:data:`NOBODY`: effective
+    user and group IDs, no supplementary groups), switched in this process
+    rather than a forked child so that mocks and mutmut's call tracing still
+    see it; root's IDs come back after it. As anyone else it runs as is.
+    """
+    if os.geteuid() != 0:
+        yield
+        return
+    gid, groups = os.getegid(), os.getgroups()
+    os.setgroups([])
+    os.setegid(NOBODY)
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(gid)
+        os.setgroups(groups)
+
+
 def mode(path: str) -> int:
     return stat.S_IMODE(os.lstat(path).st_mode)
 
@@ -228,19 +256,10 @@ class FileTestCase(TestCase):
             except Exception as exc:
                 return f'raised {type(exc).__name__}: {exc}'
 
-        if os.geteuid() != 0:
+        if os.geteuid() == 0:
+            os.chmod(self.dir, 0o711)  # noqa: S103 - nobody passes, no more
+        with as_nobody():
             return outcome()
-        os.chmod(self.dir, 0o711)  # noqa: S103 - nobody passes, no more
-        gid, groups = os.getegid(), os.getgroups()
-        os.setgroups([])
-        os.setegid(NOBODY)
-        os.seteuid(NOBODY)
-        try:
-            return outcome()
-        finally:
-            os.seteuid(0)
-            os.setegid(gid)
-            os.setgroups(groups)
 
     def open_descriptors(self) -> set[int]:
         """The file descriptors this process has open (not the one that

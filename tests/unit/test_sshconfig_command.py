@@ -473,13 +473,18 @@ class BadInputTest(SshConfigTestCase):
                            contains=('directory does not exist',))
 
     def test_a_read_only_directory_leaves_the_file_as_it_was(self):
-        if os.geteuid() == 0:
-            self.skipTest('root writes anywhere')
         self.put(self.config, USER_TEXT)
+        if os.geteuid() == 0:  # root writes anywhere: the home is nobody's
+            for top, _dirs, files in os.walk(self.home):
+                for name in [top, *(os.path.join(top, f) for f in files)]:
+                    os.chown(name, base.NOBODY, base.NOBODY)
         os.chmod(os.path.dirname(self.config), 0o500)
         self.addCleanup(os.chmod, os.path.dirname(self.config), 0o700)
-        self.assertOneLine(contains=('permission denied',))
+        with base.as_nobody():
+            self.assertOneLine(contains=(self.config, 'permission denied'))
         self.assertEqual(USER_TEXT, self.text())
+        self.assertEqual(['config'],
+                         os.listdir(os.path.dirname(self.config)))
 
     def test_a_symlink_loop(self):
         os.makedirs(os.path.dirname(self.config))
