@@ -32,6 +32,8 @@ _PRIVATE_MARKERS = re.compile(
     r'|PuTTY-User-Key-File-')
 _PEM_BLOCK = re.compile(
     r'-----BEGIN ([A-Z0-9 ]+)-----\s.*?-----END \1-----', re.DOTALL)
+_QUOTED = re.compile(r'"[^"]*(?:"|$)')
+_OPTION_SEPARATOR = re.compile(r'[,\s]')
 _RFC4716_BLOCK = re.compile(
     r'---- BEGIN SSH2 PUBLIC KEY ----(.*?)---- END SSH2 PUBLIC KEY ----',
     re.DOTALL)
@@ -164,18 +166,14 @@ def line_blob(line: str) -> bytes | None:
 
 
 def _option_names(options: str) -> set[str]:
-    """The lowercased names of the comma-separated options before a key."""
-    names, name, in_quotes = set(), '', False
-    for char in options:
-        if char == '"':
-            in_quotes = not in_quotes
-        elif not in_quotes and char in ', \t':
-            names.add(name.partition('=')[0].lower())
-            name = ''
-        elif not in_quotes:
-            name += char
-    names.add(name.partition('=')[0].lower())
-    return names
+    """The lowercased names of the comma-separated options before a key.
+
+    A quoted value (unterminated: to the end) is no name, and may hold
+    commas and spaces.
+    """
+    unquoted = _QUOTED.sub('', options)
+    return {name.partition('=')[0].lower()
+            for name in _OPTION_SEPARATOR.split(unquoted)}
 
 
 def _skip_options(line: str) -> str:
@@ -285,6 +283,6 @@ def describe_stored(public_key: str | None, key_type: str | None = 'ssh'
     except (InvalidKey, ValueError, UnsupportedAlgorithm, TypeError,
             NotImplementedError):
         return None
-    bits = getattr(key, 'key_size', 0)
+    bits = getattr(key, 'key_size', 256)  # ed25519 alone has no key_size
     return key_info.PublicKeyInfo(algorithm, bits, blob,
                                   key_info.clean_comment(comment))

@@ -66,9 +66,19 @@ class LineBlobTest(base.TestCase):
             with self.subTest(options=options):
                 self.assertIsNone(keys.line_blob(
                     f'{options} {OLD.decode()}'))
-        # Only as an option's name: a quoted value or a comment is not.
-        self.assertEqual(OLD_BLOB, keys.line_blob(
-            f'command="cert-authority" {OLD.decode()} cert-authority'))
+        # Only as an option's name: a quoted value or a comment is not,
+        # whatever commas the value holds or key text the comment repeats.
+        for line in (f'command="cert-authority" {OLD.decode()} '
+                     'cert-authority',
+                     f'command="echo a,cert-authority" {OLD.decode()}',
+                     f'environment="A=b c, cert-authority" {OLD.decode()}',
+                     f'{OLD.decode()} cert-authority {OLD.decode()}'):
+            with self.subTest(line=line):
+                self.assertEqual(OLD_BLOB, keys.line_blob(line))
+
+    def test_cert_authority_given_a_value_lets_no_login_either(self):
+        # sshd refuses the whole line: the flag takes no value.
+        self.assertIsNone(keys.line_blob(f'cert-authority=yes {OLD.decode()}'))
 
 
 class CountTest(base.TestCase):

@@ -134,6 +134,14 @@ class DescribeStoredTest(base.KeyTestCase):
         self.assertEqual('ecdsa-sha2-nistp384', info.algorithm)
         self.assertSamePublicKey(private_key, info)
 
+    def test_an_ed25519_key_nova_holds_with_a_second_line(self):
+        # Not one key to parse_public_key; its first key is still shown,
+        # at ed25519's 256 bits.
+        info = keys.describe_stored(f'{FIXED_LINE} one\n{FIXED_LINE} two')
+        self.assertEqual(('ssh-ed25519', 256, FIXED_SHA256),
+                         (info.algorithm, info.bits, info.fingerprint_sha256))
+        self.assertEqual(f'one {FIXED_LINE} two', info.comment)
+
     def test_weak_rsa_key_is_still_described(self):
         info = keys.describe_stored(openssh(weak_rsa(), 'old'))
         self.assertEqual(('ssh-rsa', 1024, 'old'),

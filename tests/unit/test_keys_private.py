@@ -359,3 +359,70 @@ class BcryptRoundsCapTest(base.TestCase):
 
     def test_ssh_keygens_default_rounds_load(self):
         keys.load_private_key(self.with_rounds(16), b'pw')
+
+
+class EdgesOfLoadingTest(base.KeyTestCase):
+    """Where loading decides between encrypted, damaged and too large."""
+
+    def cryptography_says(self, error: Exception):
+        """cryptography's loader refusing as it did before version 45."""
+        for name in ('load_ssh_private_key', 'load_pem_private_key'):
+            self.useFixture(fixtures.MockPatchObject(
+                private.serialization, name, side_effect=error))
+
+    def test_exactly_64_kib_loads(self):
+        data = keys.serialize_private_key(key('ed25519'))
+        padded = data + b'\n' * (64 * 1024 - len(data))
+        self.assertEqual(64 * 1024, len(padded))
+        self.assertEqual(keys.public_key_of(key('ed25519')),
+                         keys.public_key_of(keys.load_private_key(padded)))
+
+    def test_a_damaged_unencrypted_key_is_not_a_wrong_passphrase(self):
+        data = keys.serialize_private_key(key('rsa', 2048), 'pem')
+        lines = data.splitlines()
+        damaged = b'\n'.join(lines[:3] + lines[-1:]) + b'\n'
+        error = self.assertRaises(keys.InvalidKey, keys.load_private_key,
+                                  damaged, PASSPHRASE)
+        self.assertNotIsInstance(error, keys.WrongPassphrase)
+        self.assertTrue(str(error).startswith(
+            'the private key is corrupt or unsupported ('), str(error))
+
+    def test_an_encrypted_openssh_key_in_narrow_lines(self):
+        # Only the clear header says "bcrypt": it is found across lines.
+        data = keys.serialize_private_key(key('ed25519'), 'openssh',
+                                          PASSPHRASE).decode()
+        lines = data.splitlines()
+        body = ''.join(lines[1:-1])
+        narrow = '\n'.join([lines[0], *(body[i:i + 4] for i in range(
+            0, len(body), 4)), lines[-1], '']).encode()
+        self.cryptography_says(ValueError('Corrupt data: broken checksum'))
+        self.assertRaises(keys.PassphraseRequired, keys.load_private_key,
+                          narrow)
+        self.assertRaises(keys.WrongPassphrase, keys.load_private_key,
+                          narrow, b'wrong')
+
+    def test_an_openssh_body_that_is_not_base64_is_damaged(self):
+        data = (b'-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAA\n'
+                b'-----END OPENSSH PRIVATE KEY-----\n')
+        for passphrase in (None, PASSPHRASE):
+            error = self.assertRaises(keys.InvalidKey, keys.load_private_key,
+                                      data, passphrase)
+            self.assertEqual(keys.InvalidKey, type(error))
+            self.assertIn('corrupt or unsupported', str(error))
+
+    def test_no_public_half_in_what_is_not_text(self):
+        for data in (b'\xff\xfe\x00binary', '\u00e9t\u00e9'.encode()):
+            with self.subTest(data=data):
+                self.assertIsNone(keys.public_blob_of_private_key(data))
+
+
+class CommentInOtherFormatsTest(base.KeyTestCase):
+
+    def test_pem_and_pkcs8_have_no_room_for_a_comment(self):
+        for fmt, header in (('pem', b'-----BEGIN RSA PRIVATE KEY-----'),
+                            ('pkcs8', b'-----BEGIN PRIVATE KEY-----')):
+            with self.subTest(fmt=fmt):
+                data = keys.serialize_private_key(key('rsa', 2048), fmt,
+                                                  comment='me@laptop')
+                self.assertTrue(data.startswith(header + b'\n'), data[:40])
+                self.assertNotIn(b'OPENSSH', data)

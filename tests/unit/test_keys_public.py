@@ -96,6 +96,12 @@ class ParsePublicKeyAcceptsTest(base.KeyTestCase):
             self.assertEqual(line, parsed.upload)
             self.assertEqual('c', parsed.info.comment)
 
+    def test_the_whole_comment_after_options_is_kept(self):
+        line = openssh(key('ed25519'), 'ops at the bastion host')
+        parsed = keys.parse_public_key(f'no-pty,restrict {line}')
+        self.assertEqual(line, parsed.upload)
+        self.assertEqual('ops at the bastion host', parsed.info.comment)
+
     def test_a_key_inside_a_quoted_option_is_not_taken(self):
         # sshd reads \" as a quote inside the value, not as its end.
         line = openssh(key('ed25519'), 'real')
@@ -114,6 +120,16 @@ class ParsePublicKeyAcceptsTest(base.KeyTestCase):
         self.assertEqual(openssh(private_key,
                                  '2048-bit RSA, from my laptop'),
                          parsed.upload)
+
+    def test_rfc4716_comment_with_colons_and_quotes_kept_inside(self):
+        blob = blob_of(openssh(key('ed25519')))
+        for header, comment in (
+                ('Comment: "Xavier: work laptop X"', 'Xavier: work laptop X'),
+                ('Comment: backup: 2024-01-01', 'backup: 2024-01-01'),
+                ('comment:"quoted "inner" words"', 'quoted "inner" words')):
+            with self.subTest(header=header):
+                parsed = keys.parse_public_key(rfc4716(blob, (header,)))
+                self.assertEqual(comment, parsed.info.comment)
 
     def test_rfc4716_header_continuation(self):
         blob = blob_of(openssh(key('ed25519')))

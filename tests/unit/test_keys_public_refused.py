@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import random
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import ed448
 
@@ -91,6 +92,30 @@ class ParsePublicKeyRefusesTest(base.KeyTestCase):
                 self.assertRefused(f'{algorithm} {b64(blob)} me',
                                    contains=reason)
 
+    def test_security_keys_need_an_application_and_a_real_point(self):
+        ed, ecdsa = (name.encode() for name in vectors.SECURITY_KEYS)
+        good_point = key('ecdsa', 256).public_key().public_bytes(
+            serialization.Encoding.X962,
+            serialization.PublicFormat.UncompressedPoint)
+        for blob in (
+                ssh_string(ed) + ssh_string(bytes(32)) + ssh_string(b''),
+                ssh_string(ecdsa) + ssh_string(b'nistp256')
+                + ssh_string(good_point) + ssh_string(b''),
+                ssh_string(ecdsa) + ssh_string(b'nistp256')
+                + ssh_string(b'\4' + bytes(64)) + ssh_string(b'ssh:'),
+                ssh_string(ecdsa) + ssh_string(b'nistp384')
+                + ssh_string(good_point) + ssh_string(b'ssh:')):
+            algorithm = blob[4:blob.index(b'@openssh.com') + 12].decode()
+            with self.subTest(blob=blob):
+                self.assertRefused(f'{algorithm} {b64(blob)}',
+                                   contains=f'the {algorithm} key data is '
+                                   'corrupt')
+        # The same fields with an application and the right point load.
+        self.assertEqual(256, keys.parse_public_key(
+            f'{ecdsa.decode()} ' + b64(
+                ssh_string(ecdsa) + ssh_string(b'nistp256')
+                + ssh_string(good_point) + ssh_string(b'ssh:'))).info.bits)
+
     def test_header_and_blob_disagree(self):
         ed_blob = blob_of(openssh(key('ed25519')))
         p384_blob = blob_of(openssh(key('ecdsa', 384)))
@@ -166,6 +191,12 @@ class ParsePublicKeyRefusesTest(base.KeyTestCase):
         text = rfc4716(blob_of(vectors.FIXED_LINE)).replace(
             '---- END SSH2 PUBLIC KEY ----', '')
         self.assertRefused(text, contains='no END line')
+
+    def test_rfc4716_header_continued_past_its_last_line(self):
+        self.assertRefused('---- BEGIN SSH2 PUBLIC KEY ----\n'
+                           'Comment: dangling \\\n'
+                           '---- END SSH2 PUBLIC KEY ----\n',
+                           contains='truncated')
 
     def test_rfc4716_with_broken_body(self):
         text = rfc4716(b'not a key at all')
