@@ -258,11 +258,14 @@ class PasswordMessagesTest(base.KeyTestCase):
     def test_every_refusal(self):
         rsa_key = key('rsa', 2048)
         wrong = 'the private key does not decrypt the password'
+        sealed = self.encrypt(b'pw')
         for private_key, encrypted, expected in (
                 (key('ed25519'), self.encrypt(b'pw'),
                  'only an RSA private key decrypts a password'),
-                (rsa_key, 'abc$def=', 'the stored password is not base64; '
-                 'it was not posted by cloudbase-init'),
+                # One character base64 lacks in what would decrypt.
+                (rsa_key, sealed[:4] + '$' + sealed[4:], 'the stored '
+                 'password is not base64; it was not posted by '
+                 'cloudbase-init'),
                 (rsa_key, base64.b64encode(b'short').decode(), wrong),
                 (rsa_key, self.encrypt(b'pass\x01word'), wrong),
                 (rsa_key, self.encrypt(b'\xff\xfe'), wrong),
