@@ -46,62 +46,66 @@ def pem(label: str, body: bytes = b'\0' * 30) -> str:
     return f'-----BEGIN {label}-----\n{text}\n-----END {label}-----\n'
 
 
-PUBLIC_KEY_REFUSALS = [
-    # (what is given, what the user reads)
-    (b'x' * (64 * 1024 + 1), 'input is larger than 64 KiB; a public key is '
-     'a few hundred bytes'),
-    ('x' * (64 * 1024 + 1), 'input is larger than 64 KiB; a public key is '
-     'a few hundred bytes'),
-    (b'\xff\xfe', 'not a public key: the input is binary, not text'),
-    (' \n', 'the public key is empty'),
-    ('# a comment, and no key\n', 'the public key is empty'),
-    ('hello world', 'not a public key: expected a key type such as '
-     'ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256'),
-    ('ssh-ed25519', 'the ssh-ed25519 key has no key data after its type'),
-    ('ssh-ed25519 AAAA!!!!', 'the key data is not valid base64 (truncated '
-     'or damaged?)'),
-    ('ssh-dss AAAA', 'DSA keys are obsolete and refused by current OpenSSH'),
-    ('ssh-foo AAAA', "unknown or unsupported key type 'ssh-foo'; use "
-     'ssh-ed25519, ecdsa-sha2-nistp* or ssh-rsa'),
-    (f'ssh-rsa {b64(ED_BLOB)}', 'the key data is not a ssh-rsa key (its '
-     'header says otherwise)'),
-    (f'ecdsa-sha2-nistp256 {b64(compressed_ecdsa_blob())}',
-     'the ecdsa-sha2-nistp256 key data is corrupt'),
-    (f'ssh-rsa {b64(rsa_blob_with_a_padded_exponent())}',
-     'the ssh-rsa key data is corrupt (trailing or malformed fields)'),
-    (f'ssh-ed25519 {b64(ED_BLOB[:3])}', 'the key data is truncated'),
-    (f'ssh-ed25519 {b64(ED_BLOB[:10])}', 'the key data is truncated'),
-    (f'{SK_ED25519} {b64(ssh_string(SK_ED25519.encode()))}',
-     f'the {SK_ED25519} key data is corrupt'),
-    (f'{ED_LINE}\n{ED_LINE}\n', 'the input holds 2 keys; give exactly one'),
-    (rfc4716(ED_BLOB).replace('---- END SSH2 PUBLIC KEY ----', ''),
-     'the RFC 4716 public key has no END line'),
-    (rfc4716(ssh_string(b'\xff\xfe') + b'rest'),
-     'the key data is corrupt (unreadable key type)'),
-    (pem('EC PARAMETERS'), "unsupported PEM block 'EC PARAMETERS'; "
-     'expected "PUBLIC KEY" or "RSA PUBLIC KEY"'),
-    (pem('PUBLIC KEY'), 'the PEM PUBLIC KEY is corrupt'),
-    (certificate(key('ecdsa', 256)), 'this is an X.509 certificate; use '
-     '--type x509 to import it'),
-    (b'PuTTY-User-Key-File-3: ssh-ed25519\n', 'this is a PuTTY PRIVATE key, '
-     'which must never be uploaded; give its public key, from "puttygen '
-     'key.ppk -O public-openssh -o key.pub"'),
-    ('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n', 'this is an SSH2 '
-     '(ssh.com) PRIVATE key, which must never be uploaded; give its public '
-     'key, exported by the tool that made it'),
-    (keys.serialize_private_key(key('ed25519')), 'this is a PRIVATE key, '
-     'which must never be uploaded; give the public key, or use '
-     '--private-key to derive it locally'),
-    (openssh(weak_rsa()), 'rsa key of 1024 bits is too weak; at least 2048 '
-     'bits are needed'),
-    (spki_pem(ec.generate_private_key(ec.SECP256K1())),
-     'unsupported elliptic curve secp256k1; use nistp256, nistp384 or '
-     'nistp521'),
-    (spki_pem(ed448.Ed448PrivateKey.generate()),
-     'unsupported key type; use ed25519, ecdsa or rsa'),
-    (spki_pem(dsa_key()),
-     'DSA keys are obsolete and refused by current OpenSSH'),
-]
+def public_key_refusals() -> list[tuple[bytes | str, str]]:
+    """(what is given, what the user reads); made when a test asks,
+    not on import: it generates keys."""
+    too_large = ('input is larger than 64 KiB; a public key is a few '
+                 'hundred bytes')
+    dsa = 'DSA keys are obsolete and refused by current OpenSSH'
+    return [
+        (b'x' * (64 * 1024 + 1), too_large),
+        ('x' * (64 * 1024 + 1), too_large),
+        (b'\xff\xfe', 'not a public key: the input is binary, not text'),
+        (' \n', 'the public key is empty'),
+        ('# a comment, and no key\n', 'the public key is empty'),
+        ('hello world', 'not a public key: expected a key type such as '
+         'ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256'),
+        ('ssh-ed25519', 'the ssh-ed25519 key has no key data after its type'),
+        ('ssh-ed25519 AAAA!!!!',
+         'the key data is not valid base64 (truncated or damaged?)'),
+        ('ssh-dss AAAA', dsa),
+        ('ssh-foo AAAA', "unknown or unsupported key type 'ssh-foo'; use "
+         'ssh-ed25519, ecdsa-sha2-nistp* or ssh-rsa'),
+        (f'ssh-rsa {b64(ED_BLOB)}',
+         'the key data is not a ssh-rsa key (its header says otherwise)'),
+        (f'ecdsa-sha2-nistp256 {b64(compressed_ecdsa_blob())}',
+         'the ecdsa-sha2-nistp256 key data is corrupt'),
+        (f'ssh-rsa {b64(rsa_blob_with_a_padded_exponent())}',
+         'the ssh-rsa key data is corrupt (trailing or malformed fields)'),
+        (f'ssh-ed25519 {b64(ED_BLOB[:3])}', 'the key data is truncated'),
+        (f'ssh-ed25519 {b64(ED_BLOB[:10])}', 'the key data is truncated'),
+        (f'{SK_ED25519} {b64(ssh_string(SK_ED25519.encode()))}',
+         f'the {SK_ED25519} key data is corrupt'),
+        (f'{ED_LINE}\n{ED_LINE}\n',
+         'the input holds 2 keys; give exactly one'),
+        (rfc4716(ED_BLOB).replace('---- END SSH2 PUBLIC KEY ----', ''),
+         'the RFC 4716 public key has no END line'),
+        (rfc4716(ssh_string(b'\xff\xfe') + b'rest'),
+         'the key data is corrupt (unreadable key type)'),
+        (pem('EC PARAMETERS'), "unsupported PEM block 'EC PARAMETERS'; "
+         'expected "PUBLIC KEY" or "RSA PUBLIC KEY"'),
+        (pem('PUBLIC KEY'), 'the PEM PUBLIC KEY is corrupt'),
+        (certificate(key('ecdsa', 256)),
+         'this is an X.509 certificate; use --type x509 to import it'),
+        (b'PuTTY-User-Key-File-3: ssh-ed25519\n',
+         'this is a PuTTY PRIVATE key, which must never be uploaded; give '
+         'its public key, from "puttygen key.ppk -O public-openssh -o '
+         'key.pub"'),
+        ('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n',
+         'this is an SSH2 (ssh.com) PRIVATE key, which must never be '
+         'uploaded; give its public key, exported by the tool that made it'),
+        (keys.serialize_private_key(key('ed25519')),
+         'this is a PRIVATE key, which must never be uploaded; give the '
+         'public key, or use --private-key to derive it locally'),
+        (openssh(weak_rsa()),
+         'rsa key of 1024 bits is too weak; at least 2048 bits are needed'),
+        (spki_pem(ec.generate_private_key(ec.SECP256K1())),
+         'unsupported elliptic curve secp256k1; use nistp256, nistp384 or '
+         'nistp521'),
+        (spki_pem(ed448.Ed448PrivateKey.generate()),
+         'unsupported key type; use ed25519, ecdsa or rsa'),
+        (spki_pem(dsa_key()), dsa),
+    ]
 
 CERTIFICATE_REFUSALS = [
     (ED_LINE, '--type x509 needs a PEM certificate (-----BEGIN '
@@ -118,7 +122,7 @@ class MessagesTest(base.KeyTestCase):
         self.assertEqual(expected, str(error))
 
     def test_public_key_refusals(self):
-        for given, expected in PUBLIC_KEY_REFUSALS:
+        for given, expected in public_key_refusals():
             with self.subTest(given=given[:60]):
                 self.assertMessage(expected, keys.parse_public_key, given)
 
