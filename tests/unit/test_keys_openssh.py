@@ -127,6 +127,16 @@ def public_blob(private_key) -> bytes:
 class CommentInsideTest(base.KeyTestCase):
     """The comment goes where ssh-keygen puts it, in every kind of key."""
 
+    def assertSection(self, found: KeyFile, private_key, block: int):
+        """The key's public half, the comment, and padding 1, 2, 3... up
+        to a whole number of ``block`` bytes."""
+        self.assertEqual(public_blob(private_key), found.public)
+        comment, padding = comment_and_padding(found.section)
+        self.assertEqual(b'me@laptop', comment)
+        self.assertEqual(0, len(found.section) % block)
+        self.assertEqual(bytes(range(1, len(padding) + 1)), padding)
+        self.assertLess(len(padding), block)
+
     def test_unencrypted_files_of_every_kind(self):
         for key_type, size, _, _ in KINDS:
             with self.subTest(key_type=key_type, size=size):
@@ -137,12 +147,7 @@ class CommentInsideTest(base.KeyTestCase):
                 self.assertEqual((b'none', b'none', b'', None),
                                  (found.cipher, found.kdf, found.salt,
                                   found.rounds))
-                self.assertEqual(public_blob(private_key), found.public)
-                comment, padding = comment_and_padding(found.section)
-                self.assertEqual(b'me@laptop', comment)
-                self.assertEqual(0, len(found.section) % 8)
-                self.assertEqual(bytes(range(1, len(padding) + 1)), padding)
-                self.assertLess(len(padding), 8)
+                self.assertSection(found, private_key, 8)
 
     def test_encrypted_files_of_every_kind_are_as_ssh_keygen_makes(self):
         for key_type, size, _, _ in KINDS:
@@ -154,12 +159,7 @@ class CommentInsideTest(base.KeyTestCase):
                 self.assertEqual((b'aes256-ctr', b'bcrypt', 16, 16),
                                  (found.cipher, found.kdf, len(found.salt),
                                   found.rounds))
-                self.assertEqual(public_blob(private_key), found.public)
-                comment, padding = comment_and_padding(found.section)
-                self.assertEqual(b'me@laptop', comment)
-                self.assertEqual(0, len(found.section) % 16)
-                self.assertEqual(bytes(range(1, len(padding) + 1)), padding)
-                self.assertLess(len(padding), 16)
+                self.assertSection(found, private_key, 16)
                 loaded = keys.load_private_key(data, PASSPHRASE)
                 self.assertEqual(public_blob(private_key),
                                  public_blob(loaded))

@@ -383,18 +383,23 @@ class DeleteInRegionsTest(RegionsCase):
         self.assertEqual(sorted((r, n) for r in NAMES for n in 'ab'),
                          deleted)
 
+    def assertBothFailedInRegionTwo(self, error, log_lines):
+        """'a' and 'b' failed in RegionTwo, which could not be reached:
+        counted as key pair and region pairs, and a line for each."""
+        self.assertEqual('2 of 6 keys failed to delete.', str(error))
+        self.assertEqual(
+            [f"ERROR:keypairs_osc.v1.delete:Failed to delete key with name "
+             f"'{name}' in region RegionTwo: cannot connect to the cloud "
+             '(connection refused or reset)' for name in 'ab'],
+            log_lines)
+
     def test_failures_count_key_pair_and_region_pairs(self):
         self.fail_in(self.api_delete, 'RegionTwo',
                      ks_exceptions.ConnectFailure('refused'))
         with self.assertLogs(delete.LOG, 'ERROR') as logs:
             error = self.assertRaises(exceptions.CommandError, self.run_cmd,
                                       'a', 'b', '--all-regions')
-        self.assertEqual('2 of 6 keys failed to delete.', str(error))
-        self.assertEqual(
-            [f"ERROR:keypairs_osc.v1.delete:Failed to delete key with name "
-             f"'{name}' in region RegionTwo: cannot connect to the cloud "
-             '(connection refused or reset)' for name in 'ab'],
-            logs.output)
+        self.assertBothFailedInRegionTwo(error, logs.output)
 
     def test_a_region_failing_as_a_whole_fails_each_name_there(self):
         # A failure _delete_in does not expect, before any delete (here the
@@ -411,12 +416,7 @@ class DeleteInRegionsTest(RegionsCase):
         with self.assertLogs(delete.LOG, 'ERROR') as logs:
             error = self.assertRaises(exceptions.CommandError, self.run_cmd,
                                       'a', 'b', '--all-regions')
-        self.assertEqual('2 of 6 keys failed to delete.', str(error))
-        self.assertEqual(
-            [f"ERROR:keypairs_osc.v1.delete:Failed to delete key with name "
-             f"'{name}' in region RegionTwo: cannot connect to the cloud "
-             '(connection refused or reset)' for name in 'ab'],
-            logs.output)
+        self.assertBothFailedInRegionTwo(error, logs.output)
         self.assertEqual(['RegionOne', 'RegionOne', 'RegionThree',
                           'RegionThree'],
                          self.in_regions(self.api_delete.call_args_list))
