@@ -96,13 +96,21 @@ class Target:
         return [json.loads(line) for line in text.splitlines() if line]
 
 
+#: How often the suite's own requests try again after a connection failure.
+#: A web server closes a keep-alive connection that has been idle a while
+#: (gunicorn after 2 s, Apache after 5 s); a request sent on it as it
+#: closes is reset, and a test that checks Nova between two commands leaves
+#: it idle about that long.  The commands under test are never retried.
+CONNECT_RETRIES = 3
+
+
 def connect(clouds_yaml: str, cloud: str,
             region: str | None = None) -> openstack.connection.Connection:
     """A connection to ``cloud``; in ``region`` of its catalog if given."""
     config = openstack.config.OpenStackConfig(config_files=[clouds_yaml],
                                               load_envvars=False)
     conn = openstack.connection.Connection(
-        config=config.get_one(cloud=cloud))
+        config=config.get_one(cloud=cloud, connect_retries=CONNECT_RETRIES))
     return conn if region is None else in_region(conn, region)
 
 

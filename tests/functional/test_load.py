@@ -10,9 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import subprocess
-import openstack
-
-from tests.functional import base
+from tests.functional import base, cloud
 
 PROCESSES = 16
 QUOTA = 10
@@ -26,14 +24,7 @@ class LoadTest(base.FunctionalTestCase):
         self.add_cloud('load', self.limited)
         self.env = dict(os.environ, OS_CLIENT_CONFIG_FILE=self.clouds_yaml,
                         KEYPAIRS_OSC_RECORD=self.record)
-        self.conn = openstack.connect(
-            auth_url=self.auth_url,
-            username=self.limited.user.name,
-            password=self.limited.password,
-            project_name=self.limited.project.name,
-            user_domain_id=self.limited.user.domain_id,
-            project_domain_id=self.limited.project.domain_id,
-            load_yaml_config=False)
+        self.conn = cloud.connect(self.clouds_yaml, 'load')
 
     def run_all(self, commands: list[list[str]]) -> list[base.Result]:
         def one(args: list[str]) -> base.Result:
