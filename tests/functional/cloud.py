@@ -100,7 +100,8 @@ class Target:
 #: A web server closes a keep-alive connection that has been idle a while
 #: (gunicorn after 2 s, Apache after 5 s); a request sent on it as it
 #: closes is reset, and a test that checks Nova between two commands leaves
-#: it idle about that long.  The commands under test are never retried.
+#: it idle about that long.  openstacksdk 4.14 retried once on its own;
+#: 4.22 does not.  The commands under test are never retried.
 CONNECT_RETRIES = 3
 
 

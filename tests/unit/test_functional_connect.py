@@ -5,6 +5,10 @@ Nova had been idle as long as gunicorn keeps one open, the server closed it
 as the check's GET went out, and the check died of "Connection reset by
 peer". The server here resets every connection's second request, the same
 failure on demand (after answering the version discovery).
+
+openstacksdk 4.14, the floor, sends every request once more after a
+connection failure whatever the settings say; 4.22 leaves it to
+``connect_retries``, none by default, and CI failed there.
 """
 
 from __future__ import annotations
@@ -15,10 +19,8 @@ import socket
 import struct
 import threading
 from pathlib import Path
-from unittest import mock
 
 import fixtures
-from keystoneauth1 import exceptions as ks_exceptions
 
 from tests.functional import cloud
 from tests.unit import base
@@ -84,20 +86,12 @@ class ResetKeepAliveTest(base.TestCase):
             'clouds:\n  flaky:\n    auth_type: none\n'
             f'    compute_endpoint_override: http://127.0.0.1:{port}/v2.1\n')
 
-    def two_requests(self) -> None:
+    def test_a_request_reset_on_a_kept_alive_connection_is_sent_again(self):
+        log = self.useFixture(fixtures.FakeLogger(name='keystoneauth'))
         compute = cloud.connect(str(self.clouds_yaml), 'flaky').compute
         for _ in range(2):
             self.assertEqual(
                 {'keypairs': []}, compute.get('/os-keypairs').json())
-
-    def test_a_request_reset_on_a_kept_alive_connection_is_sent_again(self):
-        log = self.useFixture(fixtures.FakeLogger(name='keystoneauth'))
-        self.two_requests()
+        # Each connection's second request was reset, and sent again.
         self.assertEqual(2, log.output.count('Connection reset by peer'),
                          log.output)
-
-    def test_without_retries_the_reset_fails_the_request(self):
-        # The server really resets: what the retries are there for.
-        with mock.patch.object(cloud, 'CONNECT_RETRIES', 0):
-            self.assertRaises(ks_exceptions.ConnectFailure,
-                              self.two_requests)
