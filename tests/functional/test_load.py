@@ -10,7 +10,9 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import subprocess
-from tests.functional import base, cloud
+
+from tests.functional import base
+from tests.functional import cloud
 
 PROCESSES = 16
 QUOTA = 10
